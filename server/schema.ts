@@ -124,7 +124,10 @@ export type AnnouncementBar = z.infer<typeof AnnouncementBar>;
 // What /v1/config sends to browsers: only the public part, with schedules resolved to UTC instants so the
 // widget never does time-zone arithmetic.
 
-export type PublicCampaign = Omit<Campaign, 'enabled' | 'schedule'> & {
+// Omit over each union member: a plain Omit<Campaign, …> keeps only the keys all campaign types share.
+type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+export type PublicCampaign = OmitEach<Campaign, 'enabled' | 'schedule'> & {
   /** UTC epoch milliseconds; absent means open-ended. */
   schedule?: { start?: number; end?: number };
 };

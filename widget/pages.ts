@@ -1,0 +1,33 @@
+// Page patterns, pure. `*` matches within one path segment, `**` across segments, everything else is
+// literal; a trailing `/**` also matches the folder itself (`/products/**` matches `/products`).
+const cache = new Map<string, RegExp>();
+
+export function globToRegExp(glob: string): RegExp {
+  let re = cache.get(glob);
+  if (re) return re;
+  let src = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*' && glob[i + 1] === '*') {
+      // "/**" at a segment boundary may match nothing at all, so "/a/**" matches "/a".
+      if (src.endsWith('\\/')) src = src.slice(0, -2) + '(?:\\/.*)?';
+      else src += '.*';
+      i++;
+    } else if (c === '*') src += '[^/]*';
+    else src += c.replace(/[.+?^${}()|[\]\\/]/g, '\\$&');
+  }
+  re = new RegExp('^' + src + '$');
+  cache.set(glob, re);
+  return re;
+}
+
+/** A trailing slash is not a different page: "/cart/" is "/cart". */
+export function normalisePath(path: string): string {
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+}
+
+export function matchesPages(pages: { include: string[]; exclude: string[] }, path: string): boolean {
+  const p = normalisePath(path);
+  const test = (g: string) => globToRegExp(g).test(p) || globToRegExp(g).test(path);
+  return pages.include.some(test) && !pages.exclude.some(test);
+}

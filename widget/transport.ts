@@ -1,0 +1,163 @@
+// The one way events leave the browser.
+//
+// - Persist first: every event is written to its own key in an IndexedDB outbox before any send, so a
+//   closed tab, a crash or a server outage loses nothing; the next page load sends what is left.
+//   One key per event (not one array) so two tabs never overwrite each other's outbox.
+// - Batches go as text/plain JSON: a "simple" CORS request, so no preflight — a preflight cannot finish
+//   while a page unloads (PostHog/posthog-js#4139).
+// - In-page sends use fetch(keepalive); when the page is hidden we hand what is pending to sendBeacon
+//   (or keepalive fetch) without waiting for an answer, and keep it in the outbox: the server
+//   deduplicates on event_id, so a resend on the next page is harmless and a lost beacon is not a loss.
+// - Failures back off exponentially with jitter; a 4xx other than 408/429 means the batch itself is bad
+//   and retrying cannot help, so it is dropped (and reported in debug mode).
+import type { EventBatch, EventInput } from '../server/schema';
+import type { KV } from './storage';
+import { report } from './safe';
+
+export interface Transport {
+  send(event: EventInput): void;
+  /** Sends what is pending now. `leaving`: the page is being hidden; fire and forget. */
+  flush(leaving?: boolean): void;
+  /** Loads events earlier pages left in the outbox and schedules their delivery. */
+  restore(): Promise<void>;
+}
+
+export interface TransportOptions {
+  endpoint: string;
+  outbox: KV;
+  now?: () => number;
+  /** Delay before a batch is sent, so events of one moment travel together. */
+  batchDelayMs?: number;
+  fetchImpl?: typeof fetch;
+  beacon?: ((url: string, body: string) => boolean) | null;
+}
+
+const MAX_BATCH = 50;
+/** keepalive and sendBeacon share a 64 KiB in-flight quota per page; stay clear of it. */
+const MAX_BODY = 60_000;
+const MAX_OUTBOX = 1000;
+const BACKOFF_MIN_MS = 2_000;
+const BACKOFF_MAX_MS = 5 * 60_000;
+
+export function createTransport(opts: TransportOptions): Transport {
+  const now = opts.now ?? Date.now;
+  const doFetch = opts.fetchImpl ?? ((...a: Parameters<typeof fetch>) => fetch(...a));
+  const delay = opts.batchDelayMs ?? 500;
+  const pending = new Map<string, EventInput>();
+  const inFlight = new Set<string>();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let failures = 0;
+  let blockedUntil = 0;
+
+  const schedule = (ms: number) => {
+    if (timer !== undefined) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      flush(false);
+    }, ms);
+  };
+
+  const take = (skip: Set<string>): EventInput[] => {
+    const batch: EventInput[] = [];
+    let size = 40;
+    for (const ev of pending.values()) {
+      if (skip.has(ev.event_id)) continue;
+      const len = JSON.stringify(ev).length + 1;
+      if (batch.length >= MAX_BATCH || (batch.length > 0 && size + len > MAX_BODY)) break;
+      batch.push(ev);
+      size += len;
+    }
+    return batch;
+  };
+
+  const forget = (events: EventInput[]) => {
+    for (const ev of events) pending.delete(ev.event_id);
+    opts.outbox.delMany(events.map((e) => e.event_id)).catch((e) => report('outbox', e));
+  };
+
+  const body = (events: EventInput[]) => {
+    const batch: EventBatch = { sent_at: now(), events };
+    return JSON.stringify(batch);
+  };
+
+  function flush(leaving = false): void {
+    if (leaving) {
+      // Everything still pending goes now; nothing is removed until a later page sees it acknowledged.
+      const handedOver = new Set(inFlight);
+      for (let batch = take(handedOver); batch.length; batch = take(handedOver)) {
+        batch.forEach((e) => handedOver.add(e.event_id));
+        const text = body(batch);
+        let queued = false;
+        try {
+          queued = opts.beacon ? opts.beacon(opts.endpoint, text) : false;
+        } catch (e) {
+          report('beacon', e);
+        }
+        if (!queued) doFetch(opts.endpoint, fetchInit(text)).catch(() => undefined);
+      }
+      return;
+    }
+    if (now() < blockedUntil) return schedule(blockedUntil - now());
+    const batch = take(inFlight);
+    if (!batch.length) return;
+    batch.forEach((e) => inFlight.add(e.event_id));
+    doFetch(opts.endpoint, fetchInit(body(batch)))
+      .then((res) => {
+        if (res.ok) {
+          failures = 0;
+          forget(batch);
+        } else if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
+          report('events rejected ' + res.status, batch.map((e) => e.name));
+          forget(batch);
+        } else {
+          throw new Error('HTTP ' + res.status);
+        }
+      })
+      .catch((e: unknown) => {
+        failures++;
+        const backoff = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** (failures - 1));
+        blockedUntil = now() + backoff * (0.5 + Math.random() / 2);
+        report('transport', e);
+      })
+      .finally(() => {
+        batch.forEach((e) => inFlight.delete(e.event_id));
+        if (pending.size) schedule(Math.max(0, blockedUntil - now()));
+      });
+  }
+
+  const admit = (ev: EventInput) => {
+    if (pending.size >= MAX_OUTBOX) {
+      // Bounded: under a long outage the oldest events give way to the newest.
+      const oldest = pending.keys().next().value as string;
+      pending.delete(oldest);
+      opts.outbox.del(oldest).catch(() => undefined);
+    }
+    pending.set(ev.event_id, ev);
+  };
+
+  return {
+    send(ev) {
+      admit(ev);
+      opts.outbox.set(ev.event_id, ev).catch((e) => report('outbox', e));
+      schedule(delay);
+    },
+    flush,
+    async restore() {
+      const saved = await opts.outbox.entries<EventInput>();
+      saved.sort((a, b) => a[1].ts - b[1].ts);
+      for (const [, ev] of saved) if (!pending.has(ev.event_id)) admit(ev);
+      if (pending.size) schedule(delay);
+    },
+  };
+}
+
+function fetchInit(text: string): RequestInit {
+  return {
+    method: 'POST',
+    body: text,
+    headers: { 'Content-Type': 'text/plain' },
+    keepalive: true,
+    credentials: 'omit',
+    mode: 'cors',
+  };
+}

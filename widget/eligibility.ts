@@ -32,3 +32,19 @@ export function eligible(campaigns: readonly PublicCampaign[], ctx: EligibilityC
     .sort((a, b) => b[0].priority - a[0].priority || a[1] - b[1])
     .map(([c]) => c);
 }
+
+/** Where a campaign appears; two campaigns never share one (two bars at the bottom would stack). */
+export function slotOf(c: PublicCampaign): string {
+  return c.type === 'announcement_bar' ? 'bar:' + c.position : c.type;
+}
+
+/** From campaigns already in priority order, the first for each slot. */
+export function pickPerSlot(ordered: readonly PublicCampaign[]): PublicCampaign[] {
+  const taken = new Set<string>();
+  return ordered.filter((c) => {
+    const slot = slotOf(c);
+    if (taken.has(slot)) return false;
+    taken.add(slot);
+    return true;
+  });
+}

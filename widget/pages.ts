@@ -31,3 +31,9 @@ export function matchesPages(pages: { include: string[]; exclude: string[] }, pa
   const test = (g: string) => globToRegExp(g).test(p) || globToRegExp(g).test(path);
   return pages.include.some(test) && !pages.exclude.some(test);
 }
+
+/** The path an event records: query strings carry emails and tokens, so only `utm_*` parameters are kept. */
+export function eventPath(url: { pathname: string; searchParams: URLSearchParams }): string {
+  const kept = [...url.searchParams].filter(([k]) => k.startsWith('utm_'));
+  return url.pathname + (kept.length ? '?' + new URLSearchParams(kept).toString() : '');
+}

@@ -107,8 +107,17 @@ export function createTransport(opts: TransportOptions): Transport {
           failures = 0;
           forget(batch);
         } else if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
-          report('events rejected ' + res.status, batch.map((e) => e.name));
-          forget(batch);
+          // The batch itself is bad: retrying it cannot help. When the server names the bad events, only
+          // those are dropped and the rest go again; otherwise the whole batch is.
+          return res.json().then(
+            (answer: { error?: string; rejected?: { index: number }[] }) => {
+              const bad = new Set((answer.rejected ?? []).map((r) => r.index));
+              const dropped = bad.size ? batch.filter((_, i) => bad.has(i)) : batch;
+              report('events rejected: ' + answer.error, dropped.map((e) => e.name));
+              forget(dropped);
+            },
+            () => forget(batch),
+          );
         } else {
           throw new Error('HTTP ' + res.status);
         }

@@ -1,0 +1,196 @@
+// What the browser specs run against: the real `kairos serve` as a child process (so stopping and restarting it
+// is real), a temp config and SQLite file per server, and — for the cross-origin cases — a plain static host
+// that serves the demo shop from another origin with the snippet pointed at the API.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Page } from '@playwright/test';
+
+export const root = join(import.meta.dirname, '..', '..');
+export const demoConfig = readFileSync(join(root, 'demo', 'kairos.yaml'), 'utf8');
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createNetServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export interface StoredRow {
+  event_id: string;
+  type: string;
+  name: string;
+  ts: number;
+  path: string | null;
+  campaign_id: string | null;
+  visitor_id: string;
+  props: Record<string, unknown> | null;
+}
+
+export interface Kairos {
+  url: string;
+  port: number;
+  configFile: string;
+  dbFile: string;
+  /** Everything the server printed, stdout and stderr. */
+  output(): string;
+  stop(): Promise<void>;
+  /** Starts it again on the same port, config and database. */
+  start(): Promise<void>;
+  events(name?: string): StoredRow[];
+}
+
+/** Starts `kairos serve` on a free port with its own copy of `config` (YAML text) and its own database. */
+export async function startKairos(opts: { config?: string; demo?: boolean } = {}): Promise<Kairos> {
+  const dir = mkdtempSync(join(tmpdir(), 'kairos-e2e-'));
+  const configFile = join(dir, 'kairos.yaml');
+  const dbFile = join(dir, 'kairos.db');
+  writeFileSync(configFile, opts.config ?? demoConfig);
+  const port = await freePort();
+  const url = `http://localhost:${port}`;
+  let child: ChildProcess | undefined;
+  let out = '';
+
+  const start = async () => {
+    const args = ['bin/kairos.js', 'serve', '--port', String(port), '--config', configFile, '--db', dbFile];
+    if (opts.demo === false) args.push('--no-demo');
+    const c = spawn(process.execPath, args, { cwd: root, env: { ...process.env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = c;
+    c.stdout!.on('data', (d) => (out += d));
+    c.stderr!.on('data', (d) => (out += d));
+    let exited = false;
+    c.once('exit', () => (exited = true));
+    await waitFor(`kairos serve on ${url}`, async () => {
+      if (exited) throw new Error(`kairos serve exited:\n${out}`);
+      try {
+        return (await fetch(url + '/healthz')).ok || undefined;
+      } catch {
+        return undefined;
+      }
+    }, 20_000);
+  };
+
+  const stop = async () => {
+    const c = child;
+    child = undefined;
+    if (!c || c.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      c.once('exit', () => resolve());
+      c.kill('SIGTERM');
+    });
+  };
+
+  await start();
+  return {
+    url,
+    port,
+    configFile,
+    dbFile,
+    output: () => out,
+    stop,
+    start,
+    events(name) {
+      if (!existsSync(dbFile)) return [];
+      const db = new Database(dbFile, { readonly: true, fileMustExist: true });
+      try {
+        const rows = db
+          .prepare(`SELECT event_id, type, name, ts, path, campaign_id, visitor_id, props FROM events ${name ? 'WHERE name = ?' : ''} ORDER BY ts`)
+          .all(...(name ? [name] : [])) as (Omit<StoredRow, 'props'> & { props: string | null })[];
+        return rows.map((r) => ({ ...r, props: r.props ? (JSON.parse(r.props) as Record<string, unknown>) : null }));
+      } finally {
+        db.close();
+      }
+    },
+  };
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+};
+
+/**
+ * The demo shop as a shop would host it: another origin, static files, and the snippet's script tag pointed at
+ * the Kairos API (`data-api`). The widget itself is served from here too, so the shop keeps working — and keeps
+ * its widget — while the Kairos server is down. `extraPages` adds test pages by path.
+ */
+export async function startShop(apiUrl: string, extraPages: Record<string, string> = {}): Promise<{ url: string; close(): Promise<void> }> {
+  const demo = join(root, 'demo');
+  const widget = join(root, 'dist', 'widget');
+  const route = (path: string): string | undefined => {
+    if (path === '/') return join(demo, 'index.html');
+    if (/^\/products\/[^/]+\/?$/.test(path)) return join(demo, 'product.html');
+    if (['/cart', '/checkout', '/order-complete'].includes(path)) return join(demo, path.slice(1) + '.html');
+    if (path === '/kairos.js' || path.startsWith('/kairos-ui/')) return join(widget, normalize(path).slice(1));
+    if (!path.endsWith('.yaml')) return join(demo, normalize(path).slice(1));
+    return undefined;
+  };
+  const server: Server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (extraPages[path] !== undefined) {
+      res.writeHead(200, { 'content-type': MIME['.html']! }).end(extraPages[path]);
+      return;
+    }
+    const file = route(path);
+    if (!file || !existsSync(file) || !statSync(file).isFile()) return void res.writeHead(404).end('not found');
+    let body: string | Buffer = readFileSync(file);
+    if (file.endsWith('.html'))
+      body = body.toString().replace('<script async src="/kairos.js"></script>', `<script async src="/kairos.js" data-api="${apiUrl}"></script>`);
+    res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' }).end(body);
+  });
+  const port = await freePort();
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+/** Uncaught errors and unhandled rejections in the page — what a shop owner would see as "the widget broke my page". */
+export function collectPageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  return errors;
+}
+
+/** Event batches the page posted, parsed. */
+export function collectPostedEvents(page: Page): { event_id: string; name: string; type: string }[] {
+  const posted: { event_id: string; name: string; type: string }[] = [];
+  page.on('request', (req) => {
+    if (req.method() !== 'POST' || !req.url().endsWith('/v1/events')) return;
+    try {
+      posted.push(...(JSON.parse(req.postData() ?? '{}').events ?? []));
+    } catch {
+      // not ours to judge here
+    }
+  });
+  return posted;
+}
+
+/** The text of the campaign host's shadow root, or null when no such campaign is on the page. */
+export function campaignText(page: Page, id: string): Promise<string | null> {
+  return page.evaluate((id) => {
+    const host = document.querySelector(`kairos-campaign[data-campaign="${id}"]`);
+    return host ? (host.shadowRoot?.textContent ?? '') : null;
+  }, id);
+}

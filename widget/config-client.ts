@@ -1,0 +1,46 @@
+// The campaign config, stale-while-revalidate: the copy cached in IndexedDB by the last page is there at once;
+// a fresh copy is fetched on every page. The server answers with an ETag and `Cache-Control: no-cache`, so the
+// browser's own HTTP cache revalidates and an unchanged config costs a 304 — no custom request headers, which
+// would trigger a CORS preflight on every page.
+import type { PublicConfig } from '../server/schema';
+import type { KV } from './storage';
+import { report } from './safe';
+
+const KEY = 'config';
+const FETCH_TIMEOUT_MS = 5000;
+
+export interface ConfigClient {
+  cached(): Promise<PublicConfig | undefined>;
+  /** The server's current config (also cached for the next page), or undefined if it cannot be had now. */
+  fetchFresh(): Promise<PublicConfig | undefined>;
+}
+
+const isConfig = (c: unknown): c is PublicConfig =>
+  !!c && typeof c === 'object' && typeof (c as PublicConfig).version === 'string' && Array.isArray((c as PublicConfig).campaigns);
+
+export function createConfigClient(opts: { api: string; kv: KV; fetchImpl?: typeof fetch }): ConfigClient {
+  const doFetch = opts.fetchImpl ?? ((...a: Parameters<typeof fetch>) => fetch(...a));
+  return {
+    async cached() {
+      const c = await opts.kv.get<unknown>(KEY);
+      return isConfig(c) ? c : undefined;
+    },
+    async fetchFresh() {
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(), FETCH_TIMEOUT_MS);
+      try {
+        const res = await doFetch(opts.api + '/v1/config', { credentials: 'omit', mode: 'cors', signal: abort.signal });
+        if (!res.ok) throw new Error('GET /v1/config: HTTP ' + res.status);
+        const config: unknown = await res.json();
+        if (!isConfig(config)) throw new Error('GET /v1/config: not a Kairos config');
+        opts.kv.set(KEY, config).catch((e) => report('config cache', e));
+        return config;
+      } catch (e) {
+        report('config', e);
+        return undefined;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}

@@ -1,0 +1,45 @@
+// The script tag's entry point, and the only file that touches `window`. It reads its own <script> tag's
+// data-* attributes, replaces the queue stub with the real `kairos()` (draining calls made before load, each
+// in its own try/catch), and starts the engine. Nothing thrown here reaches the host page.
+//
+//   <script>window.kairos=window.kairos||function(){(kairos.q=kairos.q||[]).push(arguments)}</script>
+//   <script async src="https://kairos.example/kairos.js" data-api="https://kairos.example"></script>
+import uiFiles from 'virtual:kairos-ui';
+import { createEngine } from './engine';
+import { report, safe, setDebug } from './safe';
+import { openKV } from './storage';
+
+type KairosFn = ((...args: unknown[]) => void) & { q?: ArrayLike<unknown>[]; loaded?: true };
+
+safe('boot', () => {
+  const w = window as Window & { kairos?: KairosFn };
+  // Included twice: the first copy owns the page; this one does nothing.
+  if (w.kairos?.loaded) return;
+
+  const script = document.currentScript as HTMLScriptElement | null;
+  const src = script?.src || location.href;
+  const data = script?.dataset ?? {};
+  setDebug('debug' in data || /[?&]kairos_debug=1/.test(location.search));
+
+  const engine = createEngine({
+    api: (data.api || new URL(src).origin).replace(/\/+$/, ''),
+    uiBase: new URL('kairos-ui/', src).href,
+    uiFiles,
+    nonce: script?.nonce || undefined,
+    state: openKV('kairos', 'state'),
+    outbox: openKV('kairos-outbox', 'events'),
+  });
+
+  const queued = Array.from(w.kairos?.q ?? []);
+  const kairos: KairosFn = function () {
+    // eslint-disable-next-line prefer-rest-params
+    const args = Array.from(arguments);
+    safe('kairos(' + String(args[0]) + ')', () => engine.call(args))();
+  };
+  kairos.loaded = true;
+  w.kairos = kairos;
+
+  engine.call(['page']);
+  for (const args of queued) kairos(...Array.from(args));
+  engine.start().catch((e) => report('start', e));
+})();

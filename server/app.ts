@@ -1,0 +1,274 @@
+// The HTTP surface as one route table. Tests call it in-process (`app.request()`); cli.ts puts it on a port.
+//
+//   GET  /v1/config      the public config (ETag, revalidated on every page load)
+//   POST /v1/events      a batch of events, stored all-or-nothing, acknowledged once durable
+//   GET  /schema.json    the JSON Schema for kairos.yaml (editor autocomplete)
+//   GET  /healthz        liveness: the store answers
+//   GET  /kairos.js      the loader script shops embed; /kairos-ui/* the content-hashed chunks it imports
+//   GET  /, /products/:id, /cart, …  the demo shop, when there is one
+//
+// Bad input gets a 4xx naming the problem, never a 5xx. A 503 means the server cannot do its part right now
+// (the store failed: retry; the widget is not built) and is never about what the client sent.
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { matchedRoutes } from 'hono/route';
+import { configJsonSchema } from './config';
+import type { LoadedConfig } from './config-watch';
+import { parseBatch, toStoredEvents } from './events';
+import { isAllowedOrigin } from './origin';
+import { etagMatches, readStatic, safeSegments, type StaticFile } from './static';
+import type { Store } from './store/types';
+
+/** The subset of a pino logger the app uses. */
+export interface AppLog {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface AppDeps {
+  /** Anything with the live config, e.g. a ConfigSource; read on every request so hot reloads apply at once. */
+  config: { readonly current: LoadedConfig; readonly file?: string };
+  store: Store;
+  /** The widget build output (dist/widget): kairos.js and kairos-ui/. */
+  widgetDir: string;
+  /** The demo shop (demo/); null or absent serves no demo. */
+  demoDir?: string | null;
+  log: AppLog;
+  now?: () => number;
+}
+
+/** Largest accepted POST /v1/events body. A full batch (100 events) is far below it. */
+export const EVENTS_BODY_LIMIT = 256 * 1024;
+
+const JSON_TYPES = new Set(['', 'text/plain', 'application/json']);
+
+export function createApp(deps: AppDeps): Hono {
+  const { config, store, log } = deps;
+  const now = deps.now ?? Date.now;
+  const startedAt = now();
+  const app = new Hono();
+
+  // --- every request ---------------------------------------------------------------------------------------
+
+  app.use('*', async function requestLog(c, next) {
+    const t0 = performance.now();
+    await next();
+    c.header('X-Content-Type-Options', 'nosniff');
+    const ms = Math.round((performance.now() - t0) * 10) / 10;
+    log.info({ method: c.req.method, route: routeOf(c), status: c.res.status, ms }, 'request');
+  });
+
+  app.onError((err, c) => {
+    log.error({ err: err.message, route: routeOf(c) }, 'unhandled error');
+    return c.json({ error: 'internal error' }, 500);
+  });
+
+  app.notFound((c) => (c.req.path.startsWith('/v1/') ? c.json({ error: 'not found' }, 404) : c.text('not found', 404)));
+
+  // --- /v1: CORS ---------------------------------------------------------------------------------------------
+
+  app.use('/v1/*', async function cors(c, next) {
+    const origin = c.req.header('Origin');
+    const allowed = origin === undefined || isAllowedOrigin(origin, c.req.url, config.current.config.site.allowed_origins);
+    if (!allowed && c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+      // A text/plain POST needs no preflight, so the browser would deliver it: refusing it here is what keeps
+      // other sites' events out of the store.
+      c.header('Vary', 'Origin');
+      return c.json({ error: `origin ${origin} not allowed; add it to site.allowed_origins` }, 403);
+    }
+    await next();
+    c.header('Vary', 'Origin', { append: true });
+    // A disallowed GET is answered without the header: the browser then keeps the body from the page.
+    if (origin !== undefined && allowed) c.header('Access-Control-Allow-Origin', origin);
+  });
+
+  app.options('/v1/*', (c) => {
+    c.header('Access-Control-Allow-Methods', 'GET, POST');
+    c.header('Access-Control-Allow-Headers', 'Content-Type');
+    c.header('Access-Control-Max-Age', '86400');
+    // Chrome's Private Network Access preflight, for a public shop page calling a Kairos on localhost.
+    if (c.req.header('Access-Control-Request-Private-Network') === 'true')
+      c.header('Access-Control-Allow-Private-Network', 'true');
+    c.header('Allow', 'GET, POST, OPTIONS');
+    return c.body(null, 204);
+  });
+
+  // --- /v1/config --------------------------------------------------------------------------------------------
+
+  app.get('/v1/config', (c) => {
+    const { public: pub, etag } = config.current;
+    c.header('ETag', etag);
+    c.header('Cache-Control', 'no-cache');
+    if (etagMatches(c.req.header('If-None-Match'), etag)) return c.body(null, 304);
+    return c.json(pub);
+  });
+
+  // --- /v1/events --------------------------------------------------------------------------------------------
+
+  app.post(
+    '/v1/events',
+    bodyLimit({
+      maxSize: EVENTS_BODY_LIMIT,
+      onError: (c) =>
+        c.json({ error: `request body too large: the limit is ${EVENTS_BODY_LIMIT} bytes; send smaller batches` }, 413),
+    }),
+    async (c) => {
+      const type = (c.req.header('Content-Type') ?? '').split(';')[0]!.trim().toLowerCase();
+      if (!JSON_TYPES.has(type) && !type.endsWith('+json'))
+        return c.json({ error: `unsupported content type ${type}; send the batch as text/plain or application/json` }, 415);
+
+      let body: string;
+      try {
+        body = await c.req.text();
+      } catch {
+        return c.json({ error: 'could not read the request body' }, 400);
+      }
+      const parsed = parseBatch(body);
+      if (!parsed.ok) {
+        const { ok: _ok, ...answer } = parsed;
+        return c.json(answer, 400);
+      }
+
+      const rows = toStoredEvents(parsed.batch, now());
+      let result: { inserted: number; duplicates: number };
+      try {
+        result = await store.insertEvents(rows);
+      } catch (e) {
+        log.error({ err: e instanceof Error ? e.message : String(e), count: rows.length }, 'event store write failed');
+        c.header('Retry-After', '5');
+        return c.json({ error: 'could not store the events; retry later' }, 503);
+      }
+      return c.json({ accepted: result.inserted, duplicates: result.duplicates });
+    },
+  );
+
+  app.on(['GET', 'PUT', 'PATCH', 'DELETE'], '/v1/events', (c) => {
+    c.header('Allow', 'POST, OPTIONS');
+    return c.json({ error: `use POST for /v1/events` }, 405);
+  });
+
+  // --- editor schema, health -----------------------------------------------------------------------------------
+
+  let schema: { body: string; etag: string } | undefined;
+  app.get('/schema.json', (c) => {
+    if (!schema) {
+      const body = JSON.stringify(configJsonSchema(), null, 2);
+      schema = { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` };
+    }
+    c.header('ETag', schema.etag);
+    c.header('Cache-Control', 'no-cache');
+    // Public and harmless; lets browser-based editors fetch it from another origin.
+    c.header('Access-Control-Allow-Origin', '*');
+    if (etagMatches(c.req.header('If-None-Match'), schema.etag)) return c.body(null, 304);
+    c.header('Content-Type', 'application/schema+json; charset=utf-8');
+    return c.body(schema.body);
+  });
+
+  app.get('/healthz', async (c) => {
+    c.header('Cache-Control', 'no-store');
+    try {
+      await store.ping();
+    } catch (e) {
+      const error = e instanceof Error ? e.message : String(e);
+      log.error({ err: error }, 'health check: store ping failed');
+      return c.json({ ok: false, error }, 503);
+    }
+    const uptime_s = Math.max(0, Math.floor((now() - startedAt) / 1000));
+    return c.json({ ok: true, config_version: config.current.public.version, uptime_s });
+  });
+
+  // --- the widget ---------------------------------------------------------------------------------------------
+
+  // Shops load these from their own pages: kairos.js by a classic <script> (no CORS needed, but allowed so a
+  // `crossorigin` attribute or SRI works), the chunks by import(), which is a CORS request. CORP lets both load
+  // into pages that set Cross-Origin-Embedder-Policy.
+  const crossOrigin = (c: Context) => {
+    c.header('Access-Control-Allow-Origin', '*');
+    c.header('Cross-Origin-Resource-Policy', 'cross-origin');
+  };
+
+  app.get('/kairos.js', async (c) => {
+    const file = await readStatic(deps.widgetDir, ['kairos.js']);
+    if (!file) {
+      c.header('Cache-Control', 'no-store');
+      return c.text('widget not built: run npm run build', 503);
+    }
+    crossOrigin(c);
+    // Short: this URL never changes, so a new build reaches shoppers within five minutes.
+    return sendFile(c, file, 'public, max-age=300');
+  });
+
+  app.get('/kairos-ui/*', async (c) => {
+    const segments = safeSegments(rawPath(c).slice('/kairos-ui/'.length));
+    const file = segments && (await readStatic(resolve(deps.widgetDir, 'kairos-ui'), segments));
+    if (!file) return c.text('not found', 404);
+    crossOrigin(c);
+    // The names carry a content hash: a new build means new URLs.
+    return sendFile(c, file, 'public, max-age=31536000, immutable');
+  });
+
+  // --- the demo shop -----------------------------------------------------------------------------------------
+
+  if (deps.demoDir) {
+    const demoDir = resolve(deps.demoDir);
+    // The config may live in the demo directory and will hold secrets (webhook signing keys) one day.
+    const configFile = config.file ? resolve(config.file) : undefined;
+
+    const page = (name: string) => async (c: Context) => {
+      const file = await readStatic(demoDir, [name]);
+      return file ? sendFile(c, file, 'no-cache') : c.text('not found', 404);
+    };
+    app.get('/', page('index.html'));
+    for (const p of ['/products/:id', '/products/:id/']) app.get(p, page('product.html'));
+    for (const name of ['cart', 'checkout', 'order-complete']) app.get(`/${name}`, page(`${name}.html`));
+
+    app.get('/*', async (c) => {
+      if (c.req.path.startsWith('/v1/')) return c.notFound();
+      const segments = safeSegments(rawPath(c));
+      if (!segments || !demoFileAllowed(segments)) return c.text('not found', 404);
+      if (configFile && resolve(demoDir, ...segments) === configFile) return c.text('not found', 404);
+      const file = await readStatic(demoDir, segments);
+      return file ? sendFile(c, file, 'no-cache') : c.text('not found', 404);
+    });
+  }
+
+  return app;
+}
+
+/** The demo's own config files stay private: no YAML at all, and no JSON at the top level (kairos.json). */
+function demoFileAllowed(segments: readonly string[]): boolean {
+  const name = segments[segments.length - 1]!.toLowerCase();
+  if (name.endsWith('.yaml') || name.endsWith('.yml')) return false;
+  if (name.endsWith('.json') && segments.length === 1) return false;
+  return true;
+}
+
+function sendFile(c: Context, file: StaticFile, cacheControl: string): Response {
+  c.header('ETag', file.etag);
+  c.header('Cache-Control', cacheControl);
+  if (etagMatches(c.req.header('If-None-Match'), file.etag)) return c.body(null, 304);
+  c.header('Content-Type', file.contentType);
+  if (file.contentType.startsWith('text/html')) c.header('Referrer-Policy', 'strict-origin-when-cross-origin');
+  return c.body(file.body as Uint8Array<ArrayBuffer>);
+}
+
+/** The path as sent, still percent-encoded (c.req.path is decoded once already; decoding twice is a hole). */
+function rawPath(c: Context): string {
+  return new URL(c.req.url).pathname;
+}
+
+/**
+ * The route pattern that handled (or would have handled) the request, for the log: never the raw URL, which
+ * can carry a query string. Middleware (registered for ALL methods) is skipped in favour of the handler after it.
+ */
+function routeOf(c: Context): string {
+  const routes = matchedRoutes(c);
+  for (let i = Math.max(0, c.req.routeIndex); i < routes.length; i++) {
+    const r = routes[i]!;
+    if (r.method !== 'ALL') return r.path;
+  }
+  return '(none)';
+}

@@ -1,0 +1,309 @@
+// `kairos serve | dev | validate | help`. main(argv) returns the exit code instead of exiting, and
+// startServer() runs a real server in-process (tests and e2e specs use it on port 0), so nothing here calls
+// process.exit except a forced exit when shutdown hangs.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { serve } from '@hono/node-server';
+import { createApp } from './app';
+import { formatConfigError, loadConfigFile } from './config';
+import { ConfigSource } from './config-watch';
+import { createLogger, type Logger } from './log';
+import { openSqliteStore } from './store/sqlite';
+
+export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+
+const USAGE = `Kairos — the right offer at the right moment
+
+Usage:
+  kairos serve [options]           run the server (API, widget, demo shop)
+  kairos dev [options]             serve, and rebuild the widget on every change
+  kairos validate FILE [FILE...]   check config files; exit 1 if any has errors
+  kairos help                      show this text
+
+Options for serve and dev:
+  --config FILE   the config file (default: $KAIROS_CONFIG, else demo/kairos.yaml)
+  --port N        port to listen on (default: $PORT, else 8787; 0 picks a free one)
+  --host H        address to listen on (default: $KAIROS_HOST, else every interface)
+  --db FILE       the SQLite event database (default: $KAIROS_DB, else data/kairos.db)
+  --no-demo       do not serve the demo shop (also KAIROS_DEMO=0)
+
+Environment: LOG_LEVEL (trace, debug, info, warn, error, silent; default info).
+`;
+
+export interface ServerOptions {
+  configFile: string;
+  dbFile: string;
+  /** Default 8787; 0 picks a free port. */
+  port?: number;
+  /** Default: every interface. */
+  host?: string;
+  /** Default: the repository's dist/widget. */
+  widgetDir?: string;
+  /** Default: none. */
+  demoDir?: string | null;
+  /** Default: a logger from createLogger(). */
+  log?: Logger;
+}
+
+export interface RunningServer {
+  /** `http://localhost:<port>`. */
+  url: string;
+  port: number;
+  /** Stops accepting connections, waits for requests in flight (bounded), then closes the watcher and store. */
+  close(): Promise<void>;
+}
+
+/** Thrown when the port is taken, so the CLI can say so in one line. */
+export class PortInUseError extends Error {
+  constructor(readonly port: number) {
+    super(`port ${port} is already in use: stop whatever is using it, or pick another with --port N (or PORT=N)`);
+  }
+}
+
+/**
+ * Opens the config (throws, with every error formatted, if it is broken), the store and the port. Whatever was
+ * opened is closed again if a later step fails.
+ */
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const log = opts.log ?? createLogger();
+  const config = await ConfigSource.open(opts.configFile, log);
+  let store;
+  try {
+    store = openSqliteStore(opts.dbFile);
+  } catch (e) {
+    await config.close();
+    throw new Error(`cannot open the database ${opts.dbFile}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+
+  const app = createApp({
+    config,
+    store,
+    widgetDir: opts.widgetDir ?? resolve(repoRoot, 'dist', 'widget'),
+    demoDir: opts.demoDir ?? null,
+    log,
+  });
+  const port0 = opts.port ?? 8787;
+  // serve() starts listening at once; a busy port arrives as an 'error' event, which listening() turns into a
+  // rejection.
+  const server = serve({ fetch: app.fetch, port: port0, ...(opts.host !== undefined && { hostname: opts.host }) }) as Server;
+
+  try {
+    await listening(server, port0);
+  } catch (e) {
+    await config.close();
+    await store.close();
+    throw e;
+  }
+  const port = (server.address() as AddressInfo).port;
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await closeServer(server);
+      await config.close();
+      // Writes whatever is still queued before closing, so every acknowledged event is on disk.
+      await store.close();
+    })());
+
+  return { url: `http://localhost:${port}`, port, close };
+}
+
+function listening(server: Server, port: number): Promise<void> {
+  return new Promise((done, fail) => {
+    if (server.listening) return done();
+    const onError = (e: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      fail(e.code === 'EADDRINUSE' ? new PortInUseError(port) : e);
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      done();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+  });
+}
+
+/** server.close() waits for every keep-alive connection; browsers hold those open, so idle ones are cut. */
+function closeServer(server: Server, graceMs = 5000): Promise<void> {
+  return new Promise((done) => {
+    const force = setTimeout(() => server.closeAllConnections(), graceMs);
+    force.unref();
+    server.close(() => {
+      clearTimeout(force);
+      done();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+/** Runs the CLI; resolves with the exit code (for `serve`, once it has shut down after SIGINT/SIGTERM). */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return 0;
+    case 'validate':
+      return validate(rest);
+    case 'serve':
+      return serveCommand(rest, false);
+    case 'dev':
+      return serveCommand(rest, true);
+    default:
+      process.stderr.write(`kairos: unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+function usageError(message: string): number {
+  process.stderr.write(`kairos: ${message}\n\n${USAGE}`);
+  return 2;
+}
+
+async function validate(args: string[]): Promise<number> {
+  let files: string[];
+  try {
+    const parsed = parseArgs({ args, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
+    if (parsed.values.help) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    files = parsed.positionals;
+  } catch (e) {
+    return usageError(e instanceof Error ? e.message : String(e));
+  }
+  if (files.length === 0) return usageError('validate needs at least one FILE');
+
+  let failed = 0;
+  for (const file of files) {
+    const result = await loadConfigFile(file);
+    if (result.ok) {
+      const n = result.config.campaigns.length;
+      process.stdout.write(`${file}: ok (${n} ${n === 1 ? 'campaign' : 'campaigns'})\n`);
+    } else {
+      failed++;
+      for (const e of result.errors) process.stderr.write(`${formatConfigError(e)}\n`);
+    }
+  }
+  return failed > 0 ? 1 : 0;
+}
+
+interface ServeFlags {
+  configFile: string;
+  dbFile: string;
+  port: number;
+  host: string | undefined;
+  demoDir: string | null;
+}
+
+function serveFlags(args: string[]): ServeFlags | { help: true } | string {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        config: { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        db: { type: 'string' },
+        'no-demo': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+  if (values.help) return { help: true };
+
+  const portText = values.port ?? process.env.PORT ?? '8787';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText.trim()) || port > 65535) return `invalid port "${portText}": use a number from 0 to 65535`;
+
+  const env = (name: string) => process.env[name] || undefined;
+  const demo = resolve(repoRoot, 'demo');
+  const noDemo = values['no-demo'] === true || env('KAIROS_DEMO') === '0' || !existsSync(demo);
+  return {
+    configFile: resolve(values.config ?? env('KAIROS_CONFIG') ?? resolve(repoRoot, 'demo', 'kairos.yaml')),
+    dbFile: resolve(values.db ?? env('KAIROS_DB') ?? resolve(repoRoot, 'data', 'kairos.db')),
+    port,
+    host: values.host ?? env('KAIROS_HOST'),
+    demoDir: noDemo ? null : demo,
+  };
+}
+
+async function serveCommand(args: string[], dev: boolean): Promise<number> {
+  const flags = serveFlags(args);
+  if (typeof flags === 'string') return usageError(flags);
+  if ('help' in flags) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+
+  const log = createLogger();
+  const children = dev ? startWidgetBuilds(log) : [];
+  const killChildren = () => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  };
+  // Also on a crash or an exit from elsewhere: no orphaned vite watchers.
+  process.once('exit', killChildren);
+
+  let server: RunningServer;
+  try {
+    server = await startServer({ ...flags, log });
+  } catch (e) {
+    killChildren();
+    // Config errors arrive already formatted, one `file:line:col path: message` per line.
+    process.stderr.write(`kairos: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+  log.info(`Kairos listening on ${server.url} (config ${flags.configFile}, db ${flags.dbFile})`);
+  if (flags.demoDir) log.info(`demo shop: ${server.url}/`);
+
+  const signal = await new Promise<NodeJS.Signals>((done) => {
+    process.once('SIGINT', () => done('SIGINT'));
+    process.once('SIGTERM', () => done('SIGTERM'));
+  });
+  log.info(`${signal}: shutting down`);
+  // A second signal, or a shutdown that hangs, ends the process anyway.
+  const forceExit = () => process.exit(1);
+  process.once('SIGINT', forceExit);
+  process.once('SIGTERM', forceExit);
+  setTimeout(forceExit, 10_000).unref();
+
+  killChildren();
+  await server.close();
+  log.info('stopped');
+  return 0;
+}
+
+/** The two widget builds in watch mode (the UI chunks, and the loader), sharing this terminal. */
+function startWidgetBuilds(log: Logger): ChildProcess[] {
+  const vite = resolve(repoRoot, 'node_modules', '.bin', process.platform === 'win32' ? 'vite.cmd' : 'vite');
+  if (!existsSync(vite)) {
+    log.error(`vite not found at ${vite}: run npm install; serving without rebuilding the widget`);
+    return [];
+  }
+  const builds = [
+    ['build', '--watch'],
+    ['build', '--mode', 'loader', '--watch'],
+  ];
+  return builds.map((args) => {
+    const child = spawn(vite, args, { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('error', (e) => log.error(`vite ${args.join(' ')} failed to start: ${e.message}`));
+    child.on('exit', (code, signal) => {
+      if (signal !== 'SIGTERM') log.warn(`vite ${args.join(' ')} stopped (${signal ?? `exit code ${code}`})`);
+    });
+    return child;
+  });
+}

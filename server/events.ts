@@ -1,0 +1,139 @@
+// POST /v1/events, the part without HTTP: a request body → a validated batch → the rows the store keeps.
+// Pure functions of their inputs (the receive time is passed in), so the rules are tested without a server.
+//
+// A batch is all-or-nothing: one bad event rejects the batch and nothing is stored (PRODUCT.md: "never a
+// stored row"). So that a client is not stuck resending a batch that can never pass, the answer lists which
+// events are bad (`rejected`), and the client drops those and resends the rest under the same event_ids.
+import type { z } from 'zod';
+import { EventBatch, EventInput } from './schema';
+import type { StoredEvent } from './store/types';
+
+export interface BatchIssue {
+  /** e.g. `events[2].visitor_id`; empty for the batch itself. */
+  path: string;
+  message: string;
+}
+
+export interface RejectedEvent {
+  index: number;
+  event_id?: string;
+  reason: string;
+}
+
+export type BatchResult =
+  | { ok: true; batch: EventBatch }
+  | { ok: false; error: string; issues: BatchIssue[]; rejected: RejectedEvent[] };
+
+const MAX_ISSUES = 100;
+
+/** Parses and validates a request body. Never throws. */
+export function parseBatch(body: string): BatchResult {
+  let data: unknown;
+  try {
+    data = JSON.parse(body);
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e);
+    return { ok: false, error: `invalid JSON: ${reason}`, issues: [], rejected: [] };
+  }
+  const parsed = EventBatch.safeParse(data);
+  if (parsed.success) return { ok: true, batch: parsed.data };
+
+  const issues = parsed.error.issues.slice(0, MAX_ISSUES).map(toIssue);
+  const first = issues[0]!;
+  return { ok: false, error: describe(first), issues, rejected: rejectedEvents(data) };
+}
+
+/** Each event that fails on its own, judged alone (a batch-level problem such as `sent_at` names no event). */
+function rejectedEvents(data: unknown): RejectedEvent[] {
+  const events = (data as { events?: unknown } | null)?.events;
+  if (!Array.isArray(events)) return [];
+  const out: RejectedEvent[] = [];
+  events.forEach((ev, index) => {
+    const r = EventInput.safeParse(ev);
+    if (r.success) return;
+    const issue = toIssue(r.error.issues[0]!);
+    const reason = describe({ ...issue, path: joinPath(`events[${index}]`, issue.path) });
+    const id = (ev as { event_id?: unknown } | null)?.event_id;
+    out.push(typeof id === 'string' ? { index, event_id: id, reason } : { index, reason });
+  });
+  return out;
+}
+
+function toIssue(issue: z.core.$ZodIssue): BatchIssue {
+  return { path: formatPath(issue.path), message: friendlier(issue.message) };
+}
+
+function describe(issue: BatchIssue): string {
+  return `${issue.path || 'the batch'}: ${issue.message}`;
+}
+
+function friendlier(message: string): string {
+  // zod words a missing field as a type error; the person reading the 400 wants to know it is missing.
+  return /received undefined$/.test(message) ? 'missing required field' : message;
+}
+
+function joinPath(prefix: string, rest: string): string {
+  return rest === '' ? prefix : rest.startsWith('[') ? prefix + rest : `${prefix}.${rest}`;
+}
+
+/** ['events', 2, 'visitor_id'] → `events[2].visitor_id`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else if (typeof seg === 'string' && /^[A-Za-z_$][\w$]*$/.test(seg)) out += out ? `.${seg}` : seg;
+    else out += `[${JSON.stringify(String(seg))}]`;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * The rows to store. Event times move onto the server's clock by the batch's skew (`receivedAt - sent_at`), so
+ * a shopper whose clock is an hour off does not land in the wrong hour; an event can never be later than its
+ * arrival, nor before the epoch.
+ */
+export function toStoredEvents(batch: EventBatch, receivedAt: number): StoredEvent[] {
+  const skew = receivedAt - batch.sent_at;
+  return batch.events.map((ev) => ({
+    event_id: ev.event_id,
+    type: ev.type,
+    name: ev.name,
+    ts: Math.max(0, Math.min(ev.ts + skew, receivedAt)),
+    received_at: receivedAt,
+    visitor_id: ev.visitor_id,
+    session_id: ev.session_id,
+    path: ev.path === undefined ? null : stripQuery(ev.path),
+    campaign_id: ev.campaign_id ?? null,
+    user_id: ev.user_id ?? null,
+    props: ev.props ?? null,
+  }));
+}
+
+/**
+ * `/p?q=shoes&utm_source=news&email=a@b#top` → `/p?utm_source=news`. Query strings carry search terms, emails
+ * and tokens (PRODUCT.md, Privacy by default); only campaign tags (`utm_*`) are kept, byte for byte, in order.
+ * The fragment never reaches a server in a real request and is dropped too.
+ */
+export function stripQuery(path: string): string {
+  const hash = path.indexOf('#');
+  const noHash = hash === -1 ? path : path.slice(0, hash);
+  const q = noHash.indexOf('?');
+  if (q === -1) return noHash;
+  const kept = noHash
+    .slice(q + 1)
+    .split('&')
+    .filter((pair) => isUtmKey(pair.split('=', 1)[0]!));
+  return kept.length > 0 ? `${noHash.slice(0, q)}?${kept.join('&')}` : noHash.slice(0, q);
+}
+
+function isUtmKey(raw: string): boolean {
+  let key = raw;
+  try {
+    key = decodeURIComponent(raw.replace(/\+/g, ' '));
+  } catch {
+    /* a malformed escape: judge the raw text */
+  }
+  return /^utm_[A-Za-z0-9_]+$/i.test(key);
+}

@@ -15,7 +15,7 @@ export interface Session {
 
 const TOKEN = /^[A-Za-z0-9_-]{8,64}$/;
 const isSession = (s: unknown): s is Session =>
-  !!s && typeof s === 'object' && TOKEN.test(String((s as Session).id)) && Number.isFinite((s as Session).last);
+  !!s && typeof s === 'object' && typeof (s as Session).id === 'string' && TOKEN.test((s as Session).id) && Number.isFinite((s as Session).last);
 
 /** Pure: continues `prev` if it was active recently enough, else starts a new session. */
 export function touchSession(prev: unknown, now: number, newId: () => string = randomId): Session {

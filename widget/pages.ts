@@ -23,12 +23,13 @@ export function globToRegExp(glob: string): RegExp {
 
 /** A trailing slash is not a different page: "/cart/" is "/cart". */
 export function normalisePath(path: string): string {
-  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+  return path.length > 1 && path.endsWith('/') ? path.replace(/\/+$/, '') || '/' : path;
 }
 
 export function matchesPages(pages: { include: string[]; exclude: string[] }, path: string): boolean {
   const p = normalisePath(path);
-  const test = (g: string) => globToRegExp(g).test(p) || globToRegExp(g).test(path);
+  // The glob is normalised too, so `exclude: ['/cart/']` also hides "/cart".
+  const test = (g: string) => globToRegExp(normalisePath(g)).test(p) || globToRegExp(g).test(path);
   return pages.include.some(test) && !pages.exclude.some(test);
 }
 

@@ -35,6 +35,8 @@ export interface TransportOptions {
 const MAX_BATCH = 50;
 /** keepalive and sendBeacon share a 64 KiB in-flight quota per page; stay clear of it. */
 const MAX_BODY = 60_000;
+/** The quota counts bytes: non-ASCII text (Japanese, Greek, emoji…) takes 2–4 bytes a character. */
+const utf8 = new TextEncoder();
 const MAX_OUTBOX = 1000;
 const BACKOFF_MIN_MS = 2_000;
 const BACKOFF_MAX_MS = 5 * 60_000;
@@ -62,7 +64,7 @@ export function createTransport(opts: TransportOptions): Transport {
     let size = 40;
     for (const ev of pending.values()) {
       if (skip.has(ev.event_id)) continue;
-      const len = JSON.stringify(ev).length + 1;
+      const len = utf8.encode(JSON.stringify(ev)).length + 1;
       if (batch.length >= MAX_BATCH || (batch.length > 0 && size + len > MAX_BODY)) break;
       batch.push(ev);
       size += len;
@@ -110,10 +112,11 @@ export function createTransport(opts: TransportOptions): Transport {
           // The batch itself is bad: retrying it cannot help. When the server names the bad events, only
           // those are dropped and the rest go again; otherwise the whole batch is.
           return res.json().then(
-            (answer: { error?: string; rejected?: { index: number }[] }) => {
-              const bad = new Set((answer.rejected ?? []).map((r) => r.index));
-              const dropped = bad.size ? batch.filter((_, i) => bad.has(i)) : batch;
-              report('events rejected: ' + answer.error, dropped.map((e) => e.name));
+            (answer: { error?: string; rejected?: { index: number }[] } | null) => {
+              const bad = new Set((answer?.rejected ?? []).map((r) => r.index));
+              const named = batch.filter((_, i) => bad.has(i));
+              const dropped = named.length ? named : batch;
+              report('events rejected: ' + answer?.error, dropped.map((e) => e.name));
               forget(dropped);
             },
             () => forget(batch),
@@ -134,7 +137,12 @@ export function createTransport(opts: TransportOptions): Transport {
       });
   }
 
-  const admit = (ev: EventInput) => {
+  const admit = (ev: EventInput): boolean => {
+    if (utf8.encode(JSON.stringify(ev)).length + 40 > MAX_BODY) {
+      // No browser would carry it (and the server's limits refuse it): kept, it would block the queue forever.
+      report('event too large to send', ev.name);
+      return false;
+    }
     if (pending.size >= MAX_OUTBOX) {
       // Bounded: under a long outage the oldest events give way to the newest.
       const oldest = pending.keys().next().value as string;
@@ -142,11 +150,12 @@ export function createTransport(opts: TransportOptions): Transport {
       opts.outbox.del(oldest).catch(() => undefined);
     }
     pending.set(ev.event_id, ev);
+    return true;
   };
 
   return {
     send(ev) {
-      admit(ev);
+      if (!admit(ev)) return;
       opts.outbox.set(ev.event_id, ev).catch((e) => report('outbox', e));
       schedule(delay);
     },
@@ -154,7 +163,8 @@ export function createTransport(opts: TransportOptions): Transport {
     async restore() {
       const saved = await opts.outbox.entries<EventInput>();
       saved.sort((a, b) => a[1].ts - b[1].ts);
-      for (const [, ev] of saved) if (!pending.has(ev.event_id)) admit(ev);
+      for (const [key, ev] of saved)
+        if (!pending.has(ev.event_id) && !admit(ev)) opts.outbox.del(key).catch(() => undefined);
       if (pending.size) schedule(delay);
     },
   };

@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// `npm run bench`: builds the widget and reports what shoppers download — raw, gzip and brotli bytes of every
+// file in dist/widget — against the budgets in PRODUCT.md. Load-time CPU and ingest throughput benchmarks join
+// this runner as they are written; results go to bench/RESULTS.md with the command and the machine.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dist = join(root, 'dist', 'widget');
+
+if (!process.argv.includes('--no-build')) execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+
+const KB = 1024;
+const files = [
+  ['kairos.js', 'engine, loaded by every page', 8 * KB],
+  ...readdirSync(join(dist, 'kairos-ui'))
+    .filter((f) => f.endsWith('.js'))
+    .sort()
+    .map((f) => [`kairos-ui/${f}`, f.startsWith('ui-runtime-') ? 'UI runtime (Preact), once per page' : 'one campaign UI, when it shows', f.startsWith('ui-runtime-') ? 7 * KB : 4 * KB]),
+];
+
+const rows = files.map(([file, what, budget]) => {
+  const buf = readFileSync(join(dist, file));
+  const br = brotliCompressSync(buf, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+  return { file, what, raw: buf.length, gzip: gzipSync(buf, { level: 9 }).length, br, budget };
+});
+
+const fmt = (n) => (n / KB).toFixed(2) + ' KB';
+console.log(`\nwidget size — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}\n`);
+console.log('| file | what | raw | gzip -9 | brotli -11 | budget (brotli) |');
+console.log('|---|---|---|---|---|---|');
+for (const r of rows)
+  console.log(`| \`${r.file.replace(/-[A-Za-z0-9_-]{8}\.js$/, '-*.js')}\` | ${r.what} | ${fmt(r.raw)} | ${fmt(r.gzip)} | ${fmt(r.br)} | ${fmt(r.budget)}${r.br > r.budget ? ' **over**' : ''} |`);
+const over = rows.filter((r) => r.br > r.budget);
+if (over.length) process.exitCode = 1;

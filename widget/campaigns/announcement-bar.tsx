@@ -19,6 +19,7 @@ const CSS = `
   box-shadow: 0 0 12px rgba(0, 0, 0, 0.18);
 }
 .text { margin: 0; }
+.sr-only { position: absolute; width: 1px; height: 1px; margin: -1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 .link { color: inherit; font-weight: 700; text-decoration: underline; text-underline-offset: 3px; white-space: nowrap; }
 .link:focus-visible, .close:focus-visible { outline: 2px solid currentColor; outline-offset: 2px; }
 .close {
@@ -38,14 +39,18 @@ const CSS = `
 
 function AnnouncementBarView({ campaign, actions }: { campaign: Bar; actions: UIActions }) {
   const { content, position } = campaign;
-  // Text arrives one tick after the live region exists, so screen readers announce it (politely).
-  const [text, setText] = useState('');
-  useEffect(() => setText(content.text), [content.text]);
+  // Screen readers announce a live region's *changes*, so a visually hidden copy of the text is filled in one
+  // tick after it exists; the visible text is there from the first frame, so nothing in the bar moves.
+  const [announced, setAnnounced] = useState('');
+  useEffect(() => setAnnounced(content.text), [content.text]);
   return (
     <div class={`bar ${position}`} role="region" aria-label="Announcement">
-      <p class="text" aria-live="polite">
-        {text}
+      <p class="text" aria-hidden="true">
+        {content.text}
       </p>
+      <span class="sr-only" aria-live="polite">
+        {announced}
+      </span>
       {content.link && (
         <a class="link" href={content.link.url} onClick={() => actions.click(content.link!.url)}>
           {content.link.label}

@@ -106,6 +106,19 @@ export function createApp(deps: AppDeps): Hono {
     return c.json(pub);
   });
 
+  // --- /v1/campaigns/:id/preview -------------------------------------------------------------------------------
+
+  // ?kairos_preview=<id> shows a campaign now, even when it is switched off or out of its schedule: the browser
+  // gets it in its public form, without enabled/schedule. A preview records nothing, so nothing here is secret
+  // that the live page would not show once the campaign is on.
+  app.get('/v1/campaigns/:id/preview', (c) => {
+    const campaign = config.current.config.campaigns.find((x) => x.id === c.req.param('id'));
+    if (!campaign) return c.json({ error: `no campaign "${c.req.param('id')}" in the config` }, 404);
+    const { enabled: _enabled, schedule: _schedule, ...pub } = campaign;
+    c.header('Cache-Control', 'no-store');
+    return c.json(pub);
+  });
+
   // --- /v1/events --------------------------------------------------------------------------------------------
 
   app.post(

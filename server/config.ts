@@ -16,7 +16,7 @@ import {
   type YAMLMap,
 } from 'yaml';
 import { z } from 'zod';
-import { KairosConfig, type PublicCampaign, type PublicConfig } from './schema';
+import { KairosConfig, type PublicCampaign, type PublicConfig, type Rule } from './schema';
 import { InvalidDateTime, zonedToUtc } from './time';
 
 export interface ConfigError {
@@ -467,6 +467,24 @@ function lowerFirst(s: string): string {
 
 function semanticErrors(config: KairosConfig, doc: Doc, at: At): ConfigError[] {
   const errors: ConfigError[] = [];
+  const fail = (path: PathSegment[], message: string) => errors.push(at(locate(doc, path).offset, formatPath(path), message));
+
+  // Every `segment:` names a defined segment, and segments do not refer to themselves in a loop.
+  const known = Object.keys(config.segments);
+  const checkRefs = (rule: Rule, path: PathSegment[]) =>
+    visitSegmentRefs(rule, path, (name, at) => {
+      if (!(name in config.segments)) {
+        const suggestion = closest(name, known);
+        fail(at, `unknown segment "${name}"` + (suggestion ? ` (did you mean "${suggestion}"?)` : known.length ? `; defined: ${known.join(', ')}` : '; define it under segments:'));
+      }
+    });
+  for (const [name, rule] of Object.entries(config.segments)) {
+    checkRefs(rule, ['segments', name]);
+    const cycle = segmentCycle(name, config.segments);
+    if (cycle) fail(['segments', name], `segments refer to each other in a loop: ${cycle.join(' → ')}`);
+  }
+  config.campaigns.forEach((c, i) => c.audience && checkRefs(c.audience, ['campaigns', i, 'audience']));
+
   config.campaigns.forEach((campaign, i) => {
     const schedule = campaign.schedule;
     if (!schedule) return;
@@ -502,7 +520,8 @@ export function compile(config: KairosConfig): PublicConfig {
       const resolved = schedule && resolveSchedule(schedule);
       return resolved ? { ...rest, schedule: resolved } : rest;
     });
-  return { version: contentHash(campaigns), campaigns };
+  const body = { campaigns, segments: config.segments, fatigue: config.fatigue };
+  return { version: contentHash(body), ...body };
 }
 
 function resolveSchedule(schedule: NonNullable<KairosConfig['campaigns'][number]['schedule']>) {
@@ -538,4 +557,28 @@ function canonicalJson(value: unknown): string {
  */
 export function configJsonSchema(): Record<string, unknown> {
   return z.toJSONSchema(KairosConfig, { io: 'input', target: 'draft-07' }) as Record<string, unknown>;
+}
+
+/** Calls `found` with each `segment:` name in `rule` and where it is. */
+function visitSegmentRefs(rule: Rule, path: PathSegment[], found: (name: string, path: PathSegment[]) => void): void {
+  if (typeof rule.segment === 'string') found(rule.segment, [...path, 'segment']);
+  rule.all?.forEach((r, i) => visitSegmentRefs(r, [...path, 'all', i], found));
+  rule.any?.forEach((r, i) => visitSegmentRefs(r, [...path, 'any', i], found));
+  if (rule.not) visitSegmentRefs(rule.not, [...path, 'not'], found);
+}
+
+/** The loop `start` is part of, as names ending where they began, or undefined. */
+function segmentCycle(start: string, segments: Record<string, Rule>): string[] | undefined {
+  const walk = (name: string, trail: string[]): string[] | undefined => {
+    const rule = segments[name];
+    if (!rule) return undefined;
+    let loop: string[] | undefined;
+    visitSegmentRefs(rule, [], (ref) => {
+      if (loop) return;
+      if (ref === start) loop = [...trail, ref];
+      else if (!trail.includes(ref)) loop = walk(ref, [...trail, ref]);
+    });
+    return loop;
+  };
+  return walk(start, [start]);
 }

@@ -57,12 +57,188 @@ const cssColor = z
   .string()
   .regex(/^(#[0-9a-fA-F]{3,8}|[a-zA-Z]+|(rgb|hsl)a?\([\d\s.,%/]+\))$/, 'a CSS colour such as #1a1a2e or white');
 
+// ---------------------------------------------------------------------------------------------------------
+// Targeting rules: who and where. A rule is an object; every key in it must hold (AND). `all`, `any` and `not`
+// combine rules, `segment` names one defined under `segments:`, and every other key is a context field with a
+// condition: a value (equals), a list (one of), or operators. Evaluated in the browser by widget/rules.ts,
+// failing closed: a field the page does not know, or a pattern that does not compile, never matches.
+
+const scalar = z.union([z.string().max(500), z.number().finite(), z.boolean()]);
+
+const regexSource = z.string().refine(
+  (src) => {
+    try {
+      new RegExp(src);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'not a valid regular expression' },
+);
+
+export const Operators = z
+  .object({
+    eq: scalar.describe('equal to'),
+    ne: scalar.describe('not equal to'),
+    in: z.array(scalar).min(1).describe('one of'),
+    not_in: z.array(scalar).min(1).describe('none of'),
+    gt: z.number().describe('greater than'),
+    gte: z.number().describe('at least'),
+    lt: z.number().describe('less than'),
+    lte: z.number().describe('at most'),
+    contains: scalar.describe('text contains, or list includes'),
+    not_contains: scalar.describe('text does not contain, or list does not include'),
+    starts_with: z.string(),
+    ends_with: z.string(),
+    matches: z.string().describe('a path glob: * within a segment, ** across segments'),
+    regex: regexSource.describe('a regular expression (JavaScript syntax)'),
+    exists: z.boolean().describe('true: the field has a value; false: it has none'),
+  })
+  .partial()
+  .strict()
+  .refine((o) => Object.keys(o).length > 0, 'give at least one operator, e.g. { gte: 2 }');
+
+/** A condition on one field: a value (equals), a list (one of), or an object of operators (all must hold). */
+export const Condition = z.union([scalar, z.array(scalar).min(1), Operators]);
+
+/** Context fields a rule may test, with what each holds. `traits.<name>` fields come from identify. */
+export const RULE_FIELDS = {
+  'page.path': 'the path, e.g. /products/linen-shirt',
+  'page.url': 'the full URL without the fragment',
+  'page.query.<name>': 'a query parameter of the current URL',
+  'referrer.url': 'the referring URL (empty when typed in or bookmarked)',
+  'referrer.host': 'the referring host, e.g. www.google.com',
+  'utm.source': 'utm_source of this visit (kept for the whole session)',
+  'utm.medium': 'utm_medium of this visit',
+  'utm.campaign': 'utm_campaign of this visit',
+  'utm.term': 'utm_term of this visit',
+  'utm.content': 'utm_content of this visit',
+  'device.type': 'mobile, tablet or desktop',
+  'device.touch': 'true when the primary pointer is coarse (touch)',
+  'device.viewport_width': 'CSS pixels',
+  'device.viewport_height': 'CSS pixels',
+  'visitor.new': 'true during the first session of a visitor',
+  'visitor.returning': 'true from the second session on',
+  'visitor.sessions': 'number of sessions, this one included',
+  'session.page_views': 'page views in this session, this one included',
+  'viewed.categories': 'product categories viewed by this visitor (list)',
+  'viewed.products': 'product ids viewed by this visitor (list)',
+  'cart.items': 'number of items in the cart (quantities summed)',
+  'cart.value': 'cart total, in the cart currency',
+  'cart.categories': 'categories in the cart (list)',
+  'orders.count': 'orders this visitor completed',
+  'orders.total': 'sum of their order totals',
+  'orders.categories': 'categories bought (list)',
+  'orders.days_since_last': 'days since the last order (absent without one)',
+  'traits.<name>': 'a trait given with kairos("identify", id, traits)',
+  'geo.country': 'ISO 3166 country code, e.g. DE (when the server knows it)',
+  'locale': 'the browser language, e.g. de-DE',
+  'language': 'the language part of it, e.g. de',
+  'time.hour': 'local hour 0–23 on the shopper device',
+  'time.weekday': 'local day: mon, tue, wed, thu, fri, sat, sun',
+} as const;
+
+const EXACT_FIELDS = Object.keys(RULE_FIELDS).filter((f) => !f.includes('<'));
+const PREFIX_FIELDS = Object.keys(RULE_FIELDS)
+  .filter((f) => f.includes('<'))
+  .map((f) => f.slice(0, f.indexOf('<')));
+
+export function isRuleField(key: string): boolean {
+  return EXACT_FIELDS.includes(key) || PREFIX_FIELDS.some((p) => key.startsWith(p) && key.length > p.length);
+}
+
+export type ConditionValue = z.infer<typeof Condition>;
+export interface Rule {
+  all?: Rule[];
+  any?: Rule[];
+  not?: Rule;
+  segment?: string;
+  [field: string]: ConditionValue | Rule | Rule[] | string | undefined;
+}
+
+const fieldProperties = Object.fromEntries(
+  EXACT_FIELDS.map((f) => [f, Condition.optional().describe(RULE_FIELDS[f as keyof typeof RULE_FIELDS])]),
+);
+
+export const Rule: z.ZodType<Rule> = z
+  .object({
+    get all() {
+      return z.array(Rule).min(1).optional().describe('every rule in the list holds');
+    },
+    get any() {
+      return z.array(Rule).min(1).optional().describe('at least one rule in the list holds');
+    },
+    get not() {
+      return Rule.optional().describe('the rule does not hold');
+    },
+    segment: z.string().optional().describe('a segment defined under segments:'),
+    ...fieldProperties,
+  })
+  .catchall(Condition)
+  .superRefine((rule, ctx) => {
+    const keys = Object.keys(rule);
+    if (keys.length === 0) ctx.addIssue({ code: 'custom', message: 'an empty rule; give a field, all, any, not or segment' });
+    for (const key of keys)
+      if (!['all', 'any', 'not', 'segment'].includes(key) && !isRuleField(key))
+        ctx.addIssue({ code: 'custom', path: [key], message: `unknown field "${key}"; see the fields in the README's targeting reference` });
+  }) as unknown as z.ZodType<Rule>;
+
+// ---------------------------------------------------------------------------------------------------------
+// Triggers: when an eligible campaign shows.
+
+const seconds = (max: number) => z.number().min(0).max(max);
+
+export const Trigger = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.literal('page_load'), delay_seconds: seconds(600).default(0) }).strict(),
+    z.object({ type: z.literal('time_on_page'), seconds: seconds(3600) }).strict(),
+    z.object({ type: z.literal('scroll_depth'), percent: z.number().min(1).max(100) }).strict(),
+    z.object({ type: z.literal('inactivity'), seconds: z.number().min(1).max(3600) }).strict(),
+    z.object({ type: z.literal('click'), selector: z.string().min(1).max(300).describe('CSS selector; a click on it or inside it fires') }).strict(),
+    z.object({ type: z.literal('page_views'), count: z.number().int().min(1).max(1000).describe('fires on the Nth page view of a session, and after') }).strict(),
+    z.object({ type: z.literal('event'), name: z.string().min(1).max(200).describe('a tracked event, e.g. Product Added') }).strict(),
+    z.object({ type: z.literal('cart').describe('the cart holds items at the start of a new session') }).strict(),
+    z
+      .object({
+        type: z.literal('exit_intent'),
+        min_dwell_seconds: seconds(600).default(3).describe('never in the first seconds on a page'),
+        sensitivity_px: z.number().int().min(0).max(100).default(12).describe('how close to the top edge counts as leaving'),
+        mobile: z
+          .object({
+            scroll_up: z.boolean().default(true).describe('a fast scroll up after reading a while'),
+            tab_return: z.boolean().default(true).describe('the tab was hidden (switched away) and is back'),
+            inactivity_seconds: z.union([z.number().min(5).max(3600), z.literal(false)]).default(30).describe('idle this long; false: off'),
+          })
+          .strict()
+          .default({ scroll_up: true, tab_return: true, inactivity_seconds: 30 }),
+      })
+      .strict(),
+  ])
+  .describe('When the campaign shows; default: as soon as the page loads.');
+
+export const Frequency = z
+  .object({
+    per_session: z.number().int().min(1).optional().describe('at most this many impressions a session'),
+    every_days: z.number().positive().optional().describe('at most one impression every this many days'),
+    max_impressions: z.number().int().min(1).optional().describe('at most this many impressions ever'),
+  })
+  .strict();
+
 const campaignBase = {
   id: id.describe('Stable id used in reports, events and ?kairos_preview=<id>.'),
   enabled: z.boolean().default(true).describe('The switch: false hides the campaign without deleting it.'),
   priority: z.number().int().min(0).max(1000).default(0).describe('Higher wins when several campaigns could show.'),
   schedule: Schedule.optional(),
   pages: Pages.default({ include: ['/**'], exclude: [] }),
+  audience: Rule.optional().describe('Who sees it: a targeting rule; default everyone.'),
+  trigger: Trigger.default({ type: 'page_load', delay_seconds: 0 }),
+  frequency: z
+    .union([z.enum(['always', 'once', 'once_per_session']), Frequency])
+    .default('always')
+    .describe('How often one shopper sees it: always, once, once_per_session, or limits.'),
+  recontact_days: z.number().min(0).max(3650).default(7).describe('After a dismissal: not again that session, then wait this many days.'),
+  stop_after_conversion: z.boolean().default(true).describe('Never again for a shopper who ordered after clicking it.'),
 };
 
 export const AnnouncementBar = z
@@ -87,8 +263,39 @@ export const AnnouncementBar = z
   })
   .strict();
 
+export const Modal = z
+  .object({
+    ...campaignBase,
+    type: z.literal('modal'),
+    content: z
+      .object({
+        headline: z.string().min(1).max(120),
+        text: z.string().max(600).optional().describe('Shown as plain text, never as HTML.'),
+        button: z
+          .object({ label: z.string().min(1).max(60), url: safeUrl })
+          .strict()
+          .optional()
+          .describe('The call to action; following it counts as a click.'),
+        close_label: z.string().min(1).max(60).default('No thanks'),
+      })
+      .strict(),
+    theme: z
+      .object({ accent: cssColor.default('#0f5c57'), accent_text: cssColor.default('#ffffff') })
+      .strict()
+      .default({ accent: '#0f5c57', accent_text: '#ffffff' }),
+  })
+  .strict();
+
 /** Campaigns are a discriminated union on `type`; later campaign types join this list. */
-export const Campaign = z.discriminatedUnion('type', [AnnouncementBar]);
+export const Campaign = z.discriminatedUnion('type', [AnnouncementBar, Modal]);
+
+export const Fatigue = z
+  .object({
+    modals_per_session: z.number().int().min(0).max(100).default(1),
+    modals_per_day: z.number().int().min(0).max(100).default(3),
+  })
+  .strict()
+  .describe('Interruptions allowed across all campaigns (bars do not count).');
 
 export const KairosConfig = z
   .object({
@@ -103,6 +310,8 @@ export const KairosConfig = z
       })
       .strict()
       .default({ name: 'My shop', allowed_origins: [] }),
+    fatigue: Fatigue.default({ modals_per_session: 1, modals_per_day: 3 }),
+    segments: z.record(id, Rule).default({}).describe('Named audiences, used in rules as { segment: name }.'),
     campaigns: z.array(Campaign).default([]),
   })
   .strict()
@@ -119,6 +328,10 @@ export const KairosConfig = z
 export type KairosConfig = z.infer<typeof KairosConfig>;
 export type Campaign = z.infer<typeof Campaign>;
 export type AnnouncementBar = z.infer<typeof AnnouncementBar>;
+export type Modal = z.infer<typeof Modal>;
+export type Trigger = z.infer<typeof Trigger>;
+export type Frequency = z.infer<typeof Frequency>;
+export type Fatigue = z.infer<typeof Fatigue>;
 
 // ---------------------------------------------------------------------------------------------------------
 // What /v1/config sends to browsers: only the public part, with schedules resolved to UTC instants so the
@@ -136,6 +349,8 @@ export interface PublicConfig {
   /** Content hash of this compiled config; also the ETag. */
   version: string;
   campaigns: PublicCampaign[];
+  segments: Record<string, Rule>;
+  fatigue: Fatigue;
 }
 
 // ---------------------------------------------------------------------------------------------------------

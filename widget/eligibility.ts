@@ -1,50 +1,159 @@
-// Which campaigns may show now: a pure filter in layers over data and `now` (no DOM, no storage).
-// Each layer names why a campaign was dropped, so debug mode can explain every decision.
-import type { PublicCampaign } from '../server/schema';
+// Whether a campaign may show: a pure filter in layers over data and `now` (no DOM, no storage, no clock).
+// Every layer names why it stopped a campaign, so debug mode can explain each decision in words.
+//
+//   before the trigger is armed   schedule → pages → audience → frequency → recontact → conversion
+//   when the trigger fires        the same again (the page may have changed), then
+//                                 slot free (one bar per edge, one modal at a time) → fatigue budget (modals only)
+//   among campaigns firing together, the highest priority goes first (ties: order in the file).
+import type { Fatigue, Frequency, PublicCampaign, Rule } from '../server/schema';
+import type { History } from './history';
 import { matchesPages } from './pages';
+import { explain, type RuleContext } from './rules';
+
+const DAY = 86_400_000;
 
 export interface EligibilityContext {
   now: number;
+  /** The page's path (no query). */
   path: string;
-  /** Campaign ids the shopper dismissed. */
-  dismissed: ReadonlySet<string>;
+  /** The current session's id. */
+  session: string;
+  history: History;
+  /** What rules test, and the named segments they may refer to. */
+  rules: RuleContext;
+  segments: Record<string, Rule>;
 }
 
-export type Verdict = { campaign: PublicCampaign; shown: true } | { campaign: PublicCampaign; shown: false; reason: string };
+export interface ShowContext extends EligibilityContext {
+  fatigue: Fatigue;
+  /** Slots already taken on this page (see slotOf). */
+  taken: ReadonlySet<string>;
+}
 
-const layers: [string, (c: PublicCampaign, ctx: EligibilityContext) => boolean][] = [
-  ['not started yet', (c, x) => c.schedule?.start === undefined || x.now >= c.schedule.start],
-  ['ended', (c, x) => c.schedule?.end === undefined || x.now < c.schedule.end],
-  ['not on this page', (c, x) => matchesPages(c.pages, x.path)],
-  ['dismissed', (c, x) => !x.dismissed.has(c.id)],
+/** One layer's verdict: undefined when it passes, else why not. */
+type Layer<C> = [name: string, check: (c: PublicCampaign, x: C) => string | undefined];
+
+/** Campaign types that interrupt the shopper, and so spend the fatigue budget (bars do not). */
+const INTERRUPTING: readonly string[] = ['modal'];
+export const isInterrupting = (c: PublicCampaign): boolean => INTERRUPTING.includes(c.type);
+
+/** Where a campaign appears: two campaigns never share one (two bars at the bottom would stack). */
+export function slotOf(c: PublicCampaign): string {
+  return c.type === 'announcement_bar' ? 'bar:' + c.position : 'modal';
+}
+
+const limits = (f: PublicCampaign['frequency']): Frequency =>
+  f === 'once' ? { max_impressions: 1 } : f === 'once_per_session' ? { per_session: 1 } : f === 'always' ? {} : f;
+
+const days = (ms: number) => {
+  const d = ms / DAY;
+  return d < 1 ? `${Math.round(d * 24)} h` : `${Math.round(d * 10) / 10} days`;
+};
+
+export const staticLayers: Layer<EligibilityContext>[] = [
+  ['schedule', (c, x) => (c.schedule?.start !== undefined && x.now < c.schedule.start ? 'not started yet' : undefined)],
+  ['schedule', (c, x) => (c.schedule?.end !== undefined && x.now >= c.schedule.end ? 'ended' : undefined)],
+  ['pages', (c, x) => (matchesPages(c.pages, x.path) ? undefined : `not on this page (${x.path})`)],
+  [
+    'audience',
+    (c, x) => {
+      if (!c.audience) return undefined;
+      const r = explain(c.audience, x.rules, x.segments);
+      return r.ok ? undefined : r.reason;
+    },
+  ],
+  [
+    'frequency',
+    (c, x) => {
+      const f = limits(c.frequency);
+      const r = x.history.campaigns[c.id];
+      if (!r) return undefined;
+      if (f.max_impressions !== undefined && r.total >= f.max_impressions) return `shown ${r.total}×, limit ${f.max_impressions} ever`;
+      const thisSession = r.shown.filter(([, s]) => s === x.session).length;
+      if (f.per_session !== undefined && thisSession >= f.per_session) return `shown ${thisSession}×, limit ${f.per_session} per session`;
+      const last = r.shown[r.shown.length - 1];
+      if (f.every_days !== undefined && last && x.now - last[0] < f.every_days * DAY)
+        return `shown ${days(x.now - last[0])} ago, limit once every ${f.every_days} days`;
+      return undefined;
+    },
+  ],
+  [
+    'recontact',
+    (c, x) => {
+      const d = x.history.campaigns[c.id]?.dismissed;
+      if (!d) return undefined;
+      if (d[1] === x.session) return 'dismissed in this session';
+      const wait = c.recontact_days * DAY;
+      return x.now - d[0] < wait ? `dismissed ${days(x.now - d[0])} ago, recontact after ${c.recontact_days} days` : undefined;
+    },
+  ],
+  ['conversion', (c, x) => (c.stop_after_conversion && x.history.campaigns[c.id]?.converted !== undefined ? 'converted already' : undefined)],
 ];
 
-export function judge(campaign: PublicCampaign, ctx: EligibilityContext): Verdict {
-  for (const [reason, pass] of layers) if (!pass(campaign, ctx)) return { campaign, shown: false, reason };
-  return { campaign, shown: true };
+export const showLayers: Layer<ShowContext>[] = [
+  ['slot', (c, x) => (x.taken.has(slotOf(c)) ? (isInterrupting(c) ? 'another modal is showing' : `another bar is at the ${slotOf(c).slice(4)}`) : undefined)],
+  [
+    'fatigue budget',
+    (c, x) => {
+      if (!isInterrupting(c)) return undefined;
+      const session = x.history.interruptions.filter(([, s]) => s === x.session).length;
+      if (session >= x.fatigue.modals_per_session) return `${session} interruption(s) this session, budget ${x.fatigue.modals_per_session}`;
+      const day = x.history.interruptions.filter(([t]) => x.now - t < DAY).length;
+      if (day >= x.fatigue.modals_per_day) return `${day} interruption(s) in 24 h, budget ${x.fatigue.modals_per_day}`;
+      return undefined;
+    },
+  ],
+];
+
+export interface LayerResult {
+  layer: string;
+  /** undefined: passed. */
+  failed?: string;
 }
 
-/** Eligible campaigns, highest priority first (config order breaks ties). */
-export function eligible(campaigns: readonly PublicCampaign[], ctx: EligibilityContext): PublicCampaign[] {
+/** Runs every layer (not just up to the first failure), for debug output. */
+export function explainAll<C>(c: PublicCampaign, x: C, layers: Layer<C>[]): LayerResult[] {
+  return layers.map(([layer, check]) => {
+    const failed = check(c, x);
+    return failed === undefined ? { layer } : { layer, failed };
+  });
+}
+
+/** The first layer that stops `c`, or undefined when it may show. */
+export function blocker<C>(c: PublicCampaign, x: C, layers: Layer<C>[]): string | undefined {
+  for (const [name, check] of layers) {
+    const why = check(c, x);
+    if (why !== undefined) return `${name}: ${why}`;
+  }
+  return undefined;
+}
+
+/** Campaigns that may be armed now, highest priority first (config order breaks ties). */
+export function eligible(campaigns: readonly PublicCampaign[], x: EligibilityContext): PublicCampaign[] {
+  return byPriority(campaigns.filter((c) => blocker(c, x, staticLayers) === undefined));
+}
+
+export function byPriority(campaigns: readonly PublicCampaign[]): PublicCampaign[] {
   return campaigns
     .map((c, i) => [c, i] as const)
-    .filter(([c]) => judge(c, ctx).shown)
     .sort((a, b) => b[0].priority - a[0].priority || a[1] - b[1])
     .map(([c]) => c);
 }
 
-/** Where a campaign appears; two campaigns never share one (two bars at the bottom would stack). */
-export function slotOf(c: PublicCampaign): string {
-  return c.type === 'announcement_bar' ? 'bar:' + c.position : c.type;
-}
-
-/** From campaigns already in priority order, the first for each slot. */
-export function pickPerSlot(ordered: readonly PublicCampaign[]): PublicCampaign[] {
-  const taken = new Set<string>();
-  return ordered.filter((c) => {
-    const slot = slotOf(c);
-    if (taken.has(slot)) return false;
-    taken.add(slot);
-    return true;
-  });
+/**
+ * Of campaigns whose triggers fired together, which show: in priority order, each only if it still passes every
+ * layer with the slots the earlier winners took and the budget they spent. Pure: returns the winners.
+ */
+export function choose(fired: readonly PublicCampaign[], x: ShowContext): PublicCampaign[] {
+  const taken = new Set(x.taken);
+  let history = x.history;
+  const winners: PublicCampaign[] = [];
+  for (const c of byPriority(fired)) {
+    const ctx: ShowContext = { ...x, taken, history };
+    if (blocker(c, ctx, staticLayers) !== undefined || blocker(c, ctx, showLayers) !== undefined) continue;
+    winners.push(c);
+    taken.add(slotOf(c));
+    if (isInterrupting(c)) history = { ...history, interruptions: [...history.interruptions, [x.now, x.session]] };
+  }
+  return winners;
 }

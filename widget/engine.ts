@@ -1,20 +1,31 @@
-// The engine: public calls in, events out, campaigns on and off the page. Everything here is wired from
-// kairos.ts, the one file that reads the script tag and touches `window.kairos`.
+// The engine: public calls in, events out, campaigns on and off the page. Wired from kairos.ts, the one file
+// that reads the script tag and touches `window.kairos`.
+//
+// Per page view (load, SPA route change, back/forward cache): every campaign that passes the static layers of
+// eligibility (schedule, pages, audience, frequency, recontact, conversion) gets its trigger armed; the triggers
+// of the last page are stopped first, so nothing fires for a page the shopper has left. When triggers fire, the
+// campaigns that fired together are ranked by priority and shown while their slot is free and the fatigue
+// budget allows; a modal also needs the cross-tab lock, so two tabs never interrupt at once.
 import type { EventInput, PublicCampaign, PublicConfig } from '../server/schema';
 import { createConfigClient } from './config-client';
-import { eligible, pickPerSlot } from './eligibility';
+import { buildContext, deviceOf, utmOf } from './context';
+import { blocker, byPriority, choose, eligible, explainAll, isInterrupting, showLayers, slotOf, staticLayers, type EligibilityContext, type ShowContext } from './eligibility';
+import { emptyHistory, loadHistory, mergeHistory, recordClick, recordDismissal, recordImpression, recordOrder, saveHistory, type History } from './history';
 import { loadIdentity, type Identity } from './identity';
 import { randomId } from './ids';
-import { eventPath } from './pages';
+import { eventPath, matchesPages } from './pages';
+import { applyEvent, applyTraits, cartItems, emptyProfile, isProfile, type Profile } from './profile';
 import { watchRoute } from './route';
-import { report, safe } from './safe';
+import { isDebug, report, safe } from './safe';
 import type { KV } from './storage';
 import { createTransport, type Transport } from './transport';
+import { startTrigger } from './triggers';
 import type { UIActions } from './ui/contract';
 import { mountCampaign } from './ui/mount';
 
-/** How long a page waits for a fresh config before showing what the cached one says. */
+/** How long a page waits for a fresh config before going with the cached one. */
 const FRESH_CONFIG_WAIT_MS = 400;
+const MODAL_LOCK = 'kairos-modal';
 
 export interface EngineOptions {
   /** API origin, e.g. https://kairos.shop.example */
@@ -26,6 +37,8 @@ export interface EngineOptions {
   nonce?: string | undefined;
   state: KV;
   outbox: KV;
+  /** ?kairos_preview=<id>: show only that campaign, now, and record nothing. */
+  preview?: string | undefined;
 }
 
 export interface Engine {
@@ -41,6 +54,7 @@ interface Shown {
   campaign: PublicCampaign;
   json: string;
   unmount?: () => void;
+  release?: () => void;
   gone?: boolean;
 }
 
@@ -48,31 +62,44 @@ export function createEngine(o: EngineOptions): Engine {
   const transport: Transport = createTransport({
     endpoint: o.api + '/v1/events',
     outbox: o.outbox,
-    beacon: typeof navigator !== 'undefined' && navigator.sendBeacon
-      ? (url, body) => navigator.sendBeacon(url, new Blob([body], { type: 'text/plain' }))
-      : null,
+    beacon: navigator.sendBeacon ? (url, body) => navigator.sendBeacon(url, new Blob([body], { type: 'text/plain' })) : null,
   });
   const configs = createConfigClient({ api: o.api, kv: o.state });
   let identity: Identity | undefined;
-  /** Events from calls made before the identity loaded; sent in order once it has. */
+  /** Work from calls made before the identity loaded; run in order once it has. */
   const early: (() => void)[] = [];
+  const whenReady = (f: () => void) => (identity ? f() : early.push(f));
   let config: PublicConfig | undefined;
-  let dismissed = new Set<string>();
+  let profile: Profile = emptyProfile();
+  let history: History = emptyHistory();
+  const eventListeners = new Set<(name: string) => void>();
   const shown = new Map<string, Shown>();
+  /** Stop functions of the triggers armed for this page view. */
+  let armed = new Map<string, () => void>();
+  let pageStart = Date.now();
+  let fired: [PublicCampaign, string | undefined][] = [];
+  let started = false;
+
+  // --- events --------------------------------------------------------------------------------------------
 
   function emit(e: Emit): void {
+    if (o.preview) return; // a preview records nothing
     // Time and page are taken when the call is made, not when the event is sent.
     const ts = Date.now();
     const path = eventPath(new URL(location.href));
-    const send = () => {
+    whenReady(() => {
       const id = identity!;
       const ev: EventInput = { event_id: randomId(), ts, path, visitor_id: id.visitorId, session_id: id.session(ts), ...e };
       if (id.userId) ev.user_id = id.userId;
       transport.send(ev);
-    };
-    if (identity) send();
-    else early.push(send);
+    });
   }
+
+  const persistProfile = () => o.state.set('profile', profile).catch((e) => report('profile', e));
+  const persistHistory = () => {
+    if (o.preview) return;
+    saveHistory(o.state, history).then((merged) => (history = mergeHistory(history, merged)), (e) => report('history', e));
+  };
 
   function pageView(props?: unknown): void {
     const base: Props = { title: document.title.slice(0, 200) };
@@ -80,13 +107,35 @@ export function createEngine(o: EngineOptions): Engine {
       const ref = new URL(document.referrer);
       base['referrer'] = ref.origin + ref.pathname; // no query: it may carry tokens
     }
+    const url = new URL(location.href);
     emit({ type: 'page', name: 'Page Viewed', props: { ...base, ...plain(props) } });
+    whenReady(() => {
+      identity!.pageView(Date.now(), utmOf(url));
+      pageStart = Date.now();
+      if (started) arm(true);
+    });
+  }
+
+  function track(name: string, props: Props | undefined): void {
+    emit({ type: 'track', name, props });
+    whenReady(() => {
+      const now = Date.now();
+      profile = applyEvent(profile, name, props, now);
+      persistProfile();
+      if (name === 'Order Completed') {
+        const r = recordOrder(history, now);
+        history = r.history;
+        for (const id of r.converted) emit({ type: 'track', name: 'Campaign Converted', campaign_id: id, props: { order_id: String(props?.['order_id'] ?? '') } });
+        if (r.converted.length) persistHistory();
+      }
+      for (const l of [...eventListeners]) l(name);
+    });
   }
 
   const commands: Record<string, (...args: unknown[]) => void> = {
     track(name, props) {
       if (typeof name !== 'string' || !name) throw new TypeError('kairos("track", name, props): name must be a non-empty string');
-      emit({ type: 'track', name, props: plain(props) });
+      track(name, plain(props));
     },
     page(props) {
       pageView(props);
@@ -94,22 +143,120 @@ export function createEngine(o: EngineOptions): Engine {
     identify(userId, traits) {
       if (typeof userId !== 'string' && typeof userId !== 'number') throw new TypeError('kairos("identify", userId, traits): userId must be a string');
       const id = String(userId);
-      const apply = () => identity!.setUser(id);
-      if (identity) apply();
-      else early.push(apply);
-      emit({ type: 'identify', name: 'Identify', props: plain(traits) });
+      const t = plain(traits);
+      whenReady(() => {
+        identity!.setUser(id);
+        profile = applyTraits(profile, t);
+        persistProfile();
+      });
+      emit({ type: 'identify', name: 'Identify', props: t });
     },
   };
 
+  // --- deciding ------------------------------------------------------------------------------------------
+
+  const context = (): EligibilityContext => {
+    const now = Date.now();
+    return {
+      now,
+      path: location.pathname,
+      session: identity!.session(now),
+      history,
+      rules: buildContext(window, identity!, profile, now),
+      segments: config?.segments ?? {},
+    };
+  };
+
+  /** Debug mode: one console group per campaign per decision, every layer with its verdict. */
+  function explain(moment: string, campaigns: readonly PublicCampaign[], x: EligibilityContext | ShowContext): void {
+    if (!isDebug()) return;
+    for (const c of campaigns) {
+      const layers = [...explainAll(c, x, staticLayers), ...('taken' in x ? explainAll(c, x, showLayers) : [])];
+      const failed = layers.find((l) => l.failed);
+      try {
+        console.groupCollapsed(`[kairos] ${c.id} (${moment}): ${failed ? `no — ${failed.layer}: ${failed.failed}` : 'yes'}`);
+        for (const l of layers) console.log(l.failed ? `✗ ${l.layer}: ${l.failed}` : `✓ ${l.layer}`);
+        console.groupEnd();
+      } catch {
+        // a console that cannot group is no reason to fail
+      }
+    }
+  }
+
+  /** Arms the triggers of every campaign that may show on this page; `newPage` first stops those of the last page. */
+  function arm(newPage: boolean): void {
+    if (!config || !identity) return;
+    const x = context();
+    // A campaign on screen stays while its page and schedule still hold (its own impression may have used up
+    // its frequency; that must not take it down).
+    for (const [id, s] of shown) {
+      const current = config.campaigns.find((c) => c.id === id);
+      if (!current || JSON.stringify(current) !== s.json || !matchesPages(current.pages, x.path) || blocker(current, x, staticLayers.slice(0, 2))) hide(id);
+    }
+    if (newPage) {
+      armed.forEach((stop) => stop());
+      armed = new Map();
+    }
+    explain(newPage ? 'page view' : 'config', config.campaigns, x);
+    const env = {
+      win: window,
+      now: Date.now,
+      pageStart,
+      touch: deviceOf(window).touch,
+      pageViews: identity.pageViews,
+      cartItems: cartItems(profile),
+      newSession: identity.newSession,
+      onEvent(listener: (name: string) => void) {
+        eventListeners.add(listener);
+        return () => void eventListeners.delete(listener);
+      },
+    };
+    for (const c of eligible(config.campaigns, x)) {
+      if (armed.has(c.id) || shown.has(c.id)) continue;
+      armed.set(c.id, startTrigger(c.trigger, safe('fire ' + c.id, (signal?: string) => onFire(c, signal)), env));
+    }
+  }
+
+  function onFire(c: PublicCampaign, signal: string | undefined): void {
+    if (!fired.length) setTimeout(safe('show', decide), 0); // campaigns firing in the same moment compete
+    fired.push([c, signal]);
+  }
+
+  async function decide(): Promise<void> {
+    const batch = fired;
+    fired = [];
+    if (!config) return;
+    // Another tab may have shown or dismissed something meanwhile: its record counts here too.
+    history = mergeHistory(history, await loadHistory(o.state));
+    const x: ShowContext = { ...context(), fatigue: config.fatigue, taken: new Set([...shown.values()].map((s) => slotOf(s.campaign))) };
+    const campaigns = byPriority(batch.map(([c]) => c));
+    const winners = choose(campaigns, x);
+    // The losers are explained as they lost: after the winners took their slots and spent the budget.
+    const after: ShowContext = {
+      ...x,
+      taken: new Set([...x.taken, ...winners.map(slotOf)]),
+      history: winners.reduce((h, c) => recordImpression(h, c.id, x.now, x.session, isInterrupting(c)), x.history),
+    };
+    explain('trigger fired', campaigns.filter((c) => !winners.includes(c)), after);
+    for (const c of winners) void show(c, batch.find(([f]) => f === c)?.[1], x.session);
+  }
+
+  // --- showing -------------------------------------------------------------------------------------------
+
   const actionsFor = (c: PublicCampaign): UIActions => ({
     dismiss: safe('dismiss', () => {
-      dismissed.add(c.id);
+      if (!o.preview) {
+        history = recordDismissal(history, c.id, Date.now(), identity!.session(Date.now()));
+        persistHistory();
+      }
       emit({ type: 'track', name: 'Campaign Dismissed', campaign_id: c.id, props: { type: c.type } });
       hide(c.id);
-      // Merge with what other tabs stored meanwhile.
-      return o.state.get<string[]>('dismissed').then((prev) => o.state.set('dismissed', [...new Set([...(prev ?? []), ...dismissed])]));
     }),
     click: safe('click', (url: string) => {
+      if (!o.preview) {
+        history = recordClick(history, c.id, Date.now());
+        persistHistory();
+      }
       emit({ type: 'track', name: 'Campaign Clicked', campaign_id: c.id, props: { type: c.type, url } });
     }),
   });
@@ -120,40 +267,59 @@ export function createEngine(o: EngineOptions): Engine {
     shown.delete(id);
     entry.gone = true;
     entry.unmount?.();
+    entry.release?.();
   }
 
-  function show(c: PublicCampaign): void {
+  async function show(c: PublicCampaign, signal: string | undefined, session: string): Promise<void> {
     const file = o.uiFiles[c.type];
     if (!file) return report('no UI for campaign type', c.type);
     const entry: Shown = { campaign: c, json: JSON.stringify(c) };
-    shown.set(c.id, entry);
-    mountCampaign(c, actionsFor(c), { moduleUrl: new URL(file, o.uiBase).href, nonce: o.nonce }).then(
-      (unmount) => {
-        if (entry.gone) return unmount();
-        entry.unmount = unmount;
-        emit({ type: 'track', name: 'Campaign Shown', campaign_id: c.id, props: { type: c.type } });
-      },
-      (e: unknown) => {
-        report('show ' + c.id, e);
+    shown.set(c.id, entry); // the slot is taken from now on
+    if (isInterrupting(c) && !o.preview) {
+      const release = await modalLock();
+      if (!release) {
+        if (isDebug()) console.info(`[kairos] ${c.id}: no — another tab is showing a modal`);
         if (shown.get(c.id) === entry) shown.delete(c.id);
-      },
-    );
-  }
-
-  /** Brings the page in line with the config: shows what is eligible now, removes what no longer is. */
-  function evaluate(): void {
-    if (!config) return;
-    const want = pickPerSlot(eligible(config.campaigns, { now: Date.now(), path: location.pathname, dismissed }));
-    for (const [id, entry] of shown) {
-      const next = want.find((c) => c.id === id);
-      if (!next || JSON.stringify(next) !== entry.json) hide(id);
+        return;
+      }
+      entry.release = release;
+      if (entry.gone) return release();
     }
-    for (const c of want) if (!shown.has(c.id)) show(c);
+    if (!o.preview) {
+      history = recordImpression(history, c.id, Date.now(), session, isInterrupting(c));
+      persistHistory();
+    }
+    try {
+      const unmount = await mountCampaign(c, actionsFor(c), { moduleUrl: new URL(file, o.uiBase).href, nonce: o.nonce, preview: !!o.preview });
+      if (entry.gone) return unmount();
+      entry.unmount = unmount;
+      const props: Props = { type: c.type, trigger: c.trigger.type };
+      if (signal) props['signal'] = signal;
+      emit({ type: 'track', name: 'Campaign Shown', campaign_id: c.id, props });
+    } catch (e) {
+      report('show ' + c.id, e);
+      if (shown.get(c.id) === entry) hide(c.id);
+    }
   }
 
-  const loadDismissed = async () => {
-    const stored = await o.state.get<unknown>('dismissed');
-    if (Array.isArray(stored)) for (const id of stored) if (typeof id === 'string') dismissed.add(id);
+  async function startPreview(id: string): Promise<void> {
+    try {
+      const res = await fetch(`${o.api}/v1/campaigns/${encodeURIComponent(id)}/preview`, { credentials: 'omit', mode: 'cors' });
+      if (!res.ok) throw new Error(`no campaign "${id}" to preview (HTTP ${res.status})`);
+      await show((await res.json()) as PublicCampaign, undefined, '');
+    } catch (e) {
+      try {
+        console.warn('[kairos] preview:', e instanceof Error ? e.message : e);
+      } catch {
+        // no console
+      }
+    }
+  }
+
+  const loadState = async () => {
+    const [h, p] = await Promise.all([loadHistory(o.state), o.state.get<unknown>('profile')]);
+    history = mergeHistory(history, h);
+    if (isProfile(p)) profile = p;
   };
 
   return {
@@ -169,34 +335,56 @@ export function createEngine(o: EngineOptions): Engine {
       const leave = safe('flush', () => transport.flush(true));
       addEventListener('pagehide', leave);
       document.addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && leave());
-      // A page restored from the back/forward cache is a new view: count it, re-read dismissals made elsewhere.
+      if (o.preview) {
+        identity = await loadIdentity(o.state);
+        return startPreview(o.preview);
+      }
+      // A page restored from the back/forward cache is a new view: other tabs may have changed the record.
       addEventListener(
         'pageshow',
         safe('pageshow', async (e: PageTransitionEvent) => {
           if (!e.persisted) return;
+          await loadState();
           pageView();
-          await loadDismissed();
-          evaluate();
         }),
       );
-      watchRoute(safe('route', () => (pageView(), evaluate())));
+      watchRoute(safe('route', () => pageView()));
 
       const fresh = configs.fetchFresh();
+      await loadState();
       identity = await loadIdentity(o.state);
       early.splice(0).forEach((f) => f());
       transport.restore().catch((e) => report('outbox', e));
 
-      const [cached] = await Promise.all([configs.cached(), loadDismissed()]);
+      const cached = await configs.cached();
       const wait = new Promise<undefined>((r) => setTimeout(r, FRESH_CONFIG_WAIT_MS));
       config = (await Promise.race([fresh, wait])) ?? cached;
-      evaluate();
+      started = true;
+      arm(true);
       const latest = await fresh;
       if (latest && latest.version !== config?.version) {
         config = latest;
-        evaluate();
+        arm(false);
       }
     },
   };
+}
+
+/**
+ * Takes the cross-tab modal lock if no other tab holds it; resolves with its release, or null. Browsers without
+ * the Web Locks API get no cross-tab guard (the shared fatigue budget in IndexedDB still limits interruptions).
+ */
+function modalLock(): Promise<(() => void) | null> {
+  const locks = (navigator as Navigator & { locks?: LockManager }).locks;
+  if (!locks) return Promise.resolve(() => undefined);
+  return new Promise((resolve) => {
+    locks
+      .request(MODAL_LOCK, { ifAvailable: true }, (lock) => {
+        if (!lock) return resolve(null);
+        return new Promise<void>((release) => resolve(() => release()));
+      })
+      .catch(() => resolve(() => undefined));
+  });
 }
 
 /** Props as plain JSON data: functions and undefined dropped, cycles refused (reported, not thrown). */

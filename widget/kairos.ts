@@ -19,7 +19,17 @@ safe('boot', () => {
   const script = document.currentScript as HTMLScriptElement | null;
   const src = script?.src || location.href;
   const data = script?.dataset ?? {};
-  setDebug('debug' in data || /[?&]kairos_debug=1/.test(location.search));
+  const query = new URLSearchParams(location.search);
+  setDebug('debug' in data || query.get('kairos_debug') === '1' || storedDebug());
+
+  const queued = Array.from(w.kairos?.q ?? []);
+  if (query.get('kairos_disable') === '1') {
+    // Off for this page: calls are accepted and ignored, nothing is loaded, shown or sent.
+    const off: KairosFn = () => undefined;
+    off.loaded = true;
+    w.kairos = off;
+    return;
+  }
 
   const engine = createEngine({
     api: (data.api || new URL(src).origin).replace(/\/+$/, ''),
@@ -28,9 +38,9 @@ safe('boot', () => {
     nonce: script?.nonce || undefined,
     state: openKV('kairos', 'state'),
     outbox: openKV('kairos-outbox', 'events'),
+    preview: query.get('kairos_preview') || undefined,
   });
 
-  const queued = Array.from(w.kairos?.q ?? []);
   const kairos: KairosFn = function () {
     // eslint-disable-next-line prefer-rest-params
     const args = Array.from(arguments);
@@ -43,3 +53,12 @@ safe('boot', () => {
   for (const args of queued) kairos(...Array.from(args));
   engine.start().catch((e) => report('start', e));
 })();
+
+/** `localStorage.kairos_debug = 1` keeps debug output on across pages (reading storage can throw: sandboxed frames). */
+function storedDebug(): boolean {
+  try {
+    return !!localStorage.getItem('kairos_debug');
+  } catch {
+    return false;
+  }
+}

@@ -11,7 +11,10 @@ import Database from 'better-sqlite3';
 import type { Page } from '@playwright/test';
 
 export const root = join(import.meta.dirname, '..', '..');
-export const demoConfig = readFileSync(join(root, 'demo', 'kairos.yaml'), 'utf8');
+export const fullDemoConfig = readFileSync(join(root, 'demo', 'kairos.yaml'), 'utf8');
+/** The demo config with a fatigue budget of 0 modals: the bar and the shop, without modals in the way. */
+export const demoConfig = fullDemoConfig.replace('modals_per_session: 1', 'modals_per_session: 0');
+if (demoConfig === fullDemoConfig) throw new Error('demo/kairos.yaml no longer sets modals_per_session: 1; update test/e2e/support.ts');
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -1,190 +1,314 @@
-import { describe, it, expect } from 'vitest';
+// Eligibility, layer by layer: a base fixture (a campaign that shows, a context where it may) and one field
+// changed per case. Then choose() for campaigns firing together, and the laws that must hold for any sequence of
+// page views, impressions and dismissals: at most one modal at a time, never over the fatigue budget.
+import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import type { PublicCampaign } from '../../server/schema';
-import { eligible, judge, pickPerSlot, slotOf, type EligibilityContext } from '../../widget/eligibility';
-import { bar } from './helpers';
+import type { Fatigue, PublicCampaign } from '../../server/schema';
+import {
+  blocker,
+  byPriority,
+  choose,
+  eligible,
+  explainAll,
+  isInterrupting,
+  showLayers,
+  slotOf,
+  staticLayers,
+  type EligibilityContext,
+  type ShowContext,
+} from '../../widget/eligibility';
+import { emptyHistory, recordClick, recordDismissal, recordImpression, recordOrder, type History } from '../../widget/history';
+import type { RuleContext } from '../../widget/rules';
 
 const NOW = Date.UTC(2026, 6, 1, 9, 0, 0);
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const S1 = 'session-one-0001';
+const S2 = 'session-two-0002';
 
-/** The base context: the home page, now, nothing dismissed. Each case changes one field. */
-const ctx = (over: Partial<EligibilityContext> = {}): EligibilityContext => ({
-  now: NOW,
-  path: '/',
-  dismissed: new Set(),
+type Bar = Extract<PublicCampaign, { type: 'announcement_bar' }>;
+type ModalC = Extract<PublicCampaign, { type: 'modal' }>;
+
+const base = {
+  priority: 0,
+  pages: { include: ['/**'], exclude: [] },
+  trigger: { type: 'page_load', delay_seconds: 0 },
+  frequency: 'always',
+  recontact_days: 7,
+  stop_after_conversion: true,
+} as const;
+
+const bar = (over: Partial<Bar> = {}): PublicCampaign => ({
+  ...base,
+  id: 'free-shipping',
+  type: 'announcement_bar',
+  position: 'bottom',
+  content: { text: 'Free shipping over €50', dismissible: true },
+  theme: { background: '#1f2a44', color: '#ffffff' },
   ...over,
 });
 
+const modal = (over: Partial<ModalC> = {}): PublicCampaign => ({
+  ...base,
+  id: 'welcome',
+  type: 'modal',
+  content: { headline: 'Welcome', close_label: 'No thanks' },
+  theme: { accent: '#0f5c57', accent_text: '#ffffff' },
+  ...over,
+});
+
+const rules = (over: Partial<RuleContext> = {}): RuleContext => ({
+  page: { path: '/', url: 'https://shop.example/', query: {} },
+  referrer: { url: '', host: '' },
+  utm: {},
+  device: { type: 'desktop', touch: false, viewport_width: 1280, viewport_height: 800 },
+  visitor: { new: true, returning: false, sessions: 1 },
+  session: { page_views: 1 },
+  viewed: { categories: [], products: [] },
+  cart: { items: 0, value: 0, categories: [] },
+  orders: { count: 0, total: 0, categories: [] },
+  traits: {},
+  geo: {},
+  locale: 'en-GB',
+  language: 'en',
+  time: { hour: 9, weekday: 'wed' },
+  ...over,
+});
+
+const FATIGUE: Fatigue = { modals_per_session: 1, modals_per_day: 3 };
+
+const ctx = (over: Partial<ShowContext> = {}): ShowContext => ({
+  now: NOW,
+  path: '/',
+  session: S1,
+  history: emptyHistory(),
+  rules: rules(),
+  segments: {},
+  fatigue: FATIGUE,
+  taken: new Set(),
+  ...over,
+});
+
+const shownAt = (id: string, ...at: [number, string][]): History =>
+  at.reduce((h, [t, s]) => recordImpression(h, id, t, s, false), emptyHistory());
+
+const why = (c: PublicCampaign, x: ShowContext) => blocker(c, x, staticLayers) ?? blocker(c, x, showLayers) ?? null;
 const ids = (cs: readonly PublicCampaign[]) => cs.map((c) => c.id);
 
-describe('judge', () => {
-  const cases: [spec: string, campaign: PublicCampaign, context: EligibilityContext, reason: string | null][] = [
+describe('each layer, one field changed at a time', () => {
+  const cases: [spec: string, campaign: PublicCampaign, context: ShowContext, reason: string | null][] = [
     ['the base campaign shows', bar(), ctx(), null],
     // schedule
-    ['no schedule at all: always on', bar({ schedule: {} }), ctx(), null],
-    ['start in the past: shown', bar({ schedule: { start: NOW - HOUR } }), ctx(), null],
     ['start exactly now: shown (start is inclusive)', bar({ schedule: { start: NOW } }), ctx(), null],
-    ['start one ms from now: not started yet', bar({ schedule: { start: NOW + 1 } }), ctx(), 'not started yet'],
-    ['start tomorrow: not started yet', bar({ schedule: { start: NOW + 24 * HOUR } }), ctx(), 'not started yet'],
+    ['start one ms from now: not started yet', bar({ schedule: { start: NOW + 1 } }), ctx(), 'schedule: not started yet'],
     ['end one ms from now: shown', bar({ schedule: { end: NOW + 1 } }), ctx(), null],
-    ['end exactly now: ended (end is exclusive)', bar({ schedule: { end: NOW } }), ctx(), 'ended'],
-    ['end in the past: ended', bar({ schedule: { end: NOW - HOUR } }), ctx(), 'ended'],
-    ['inside a start–end window: shown', bar({ schedule: { start: NOW - HOUR, end: NOW + HOUR } }), ctx(), null],
-    ['before a window: not started yet', bar({ schedule: { start: NOW + HOUR, end: NOW + 2 * HOUR } }), ctx(), 'not started yet'],
-    ['after a window: ended', bar({ schedule: { start: NOW - 2 * HOUR, end: NOW - HOUR } }), ctx(), 'ended'],
+    ['end exactly now: ended (end is exclusive)', bar({ schedule: { end: NOW } }), ctx(), 'schedule: ended'],
     ['start 0 (the epoch) is a real start, not "unset"', bar({ schedule: { start: 0 } }), ctx(), null],
-    ['end 0 (the epoch) is a real end, not "unset"', bar({ schedule: { end: 0 } }), ctx(), 'ended'],
     // pages
     ['on an included page: shown', bar({ pages: { include: ['/products/**'], exclude: [] } }), ctx({ path: '/products/a' }), null],
-    ['off the included pages: not on this page', bar({ pages: { include: ['/products/**'], exclude: [] } }), ctx(), 'not on this page'],
-    ['on an excluded page: not on this page', bar({ pages: { include: ['/**'], exclude: ['/checkout/**'] } }), ctx({ path: '/checkout/pay' }), 'not on this page'],
-    // dismissed
-    ['dismissed by the shopper: dismissed', bar(), ctx({ dismissed: new Set(['free-shipping']) }), 'dismissed'],
-    ['another campaign dismissed: still shown', bar(), ctx({ dismissed: new Set(['other']) }), null],
-    // several reasons: the first layer names it
-    ['ended and dismissed: ended', bar({ schedule: { end: NOW } }), ctx({ dismissed: new Set(['free-shipping']) }), 'ended'],
-    ['not started and off-page: not started yet', bar({ schedule: { start: NOW + 1 }, pages: { include: ['/x'], exclude: [] } }), ctx(), 'not started yet'],
-    ['off-page and dismissed: not on this page', bar({ pages: { include: ['/x'], exclude: [] } }), ctx({ dismissed: new Set(['free-shipping']) }), 'not on this page'],
+    ['off the included pages', bar({ pages: { include: ['/products/**'], exclude: [] } }), ctx(), 'pages: not on this page (/)'],
+    ['on an excluded page', bar({ pages: { include: ['/**'], exclude: ['/checkout/**'] } }), ctx({ path: '/checkout/pay' }), 'pages: not on this page (/checkout/pay)'],
+    // audience
+    ['an audience that holds: shown', bar({ audience: { 'device.type': 'desktop' } }), ctx(), null],
+    ['an audience that does not hold: its reason', bar({ audience: { 'cart.items': { gte: 1 } } }), ctx(), 'audience: '],
+    ['an audience through a segment', bar({ audience: { segment: 'buyers' } }), ctx({ segments: { buyers: { 'orders.count': { gte: 1 } } } }), 'audience: '],
+    // frequency
+    ['always: shown however often it was', bar({ frequency: 'always' }), ctx({ history: shownAt('free-shipping', [NOW - 1, S1], [NOW - 2, S1]) }), null],
+    ['once, never shown: shown', bar({ frequency: 'once' }), ctx(), null],
+    ['once, shown in an earlier session', bar({ frequency: 'once' }), ctx({ history: shownAt('free-shipping', [NOW - DAY, S2]) }), 'frequency: shown 1×, limit 1 ever'],
+    ['once per session, shown in another session: shown', bar({ frequency: 'once_per_session' }), ctx({ history: shownAt('free-shipping', [NOW - DAY, S2]) }), null],
+    ['once per session, shown in this one', bar({ frequency: 'once_per_session' }), ctx({ history: shownAt('free-shipping', [NOW - HOUR, S1]) }), 'frequency: shown 1×, limit 1 per session'],
+    ['per_session 2, shown once this session: shown', bar({ frequency: { per_session: 2 } }), ctx({ history: shownAt('free-shipping', [NOW - HOUR, S1]) }), null],
+    ['per_session 2, shown twice', bar({ frequency: { per_session: 2 } }), ctx({ history: shownAt('free-shipping', [NOW - 2 * HOUR, S1], [NOW - HOUR, S1]) }), 'frequency: shown 2×, limit 2 per session'],
+    ['every 3 days, last shown 4 days ago: shown', bar({ frequency: { every_days: 3 } }), ctx({ history: shownAt('free-shipping', [NOW - 4 * DAY, S2]) }), null],
+    ['every 3 days, last shown 2 days ago', bar({ frequency: { every_days: 3 } }), ctx({ history: shownAt('free-shipping', [NOW - 2 * DAY, S2]) }), 'frequency: shown 2 days ago, limit once every 3 days'],
+    ['max 2 impressions, shown twice in other sessions', bar({ frequency: { max_impressions: 2 } }), ctx({ history: shownAt('free-shipping', [NOW - 9 * DAY, S2], [NOW - 8 * DAY, S2]) }), 'frequency: shown 2×, limit 2 ever'],
+    ['another campaign’s impressions do not count', bar({ frequency: 'once' }), ctx({ history: shownAt('other', [NOW - HOUR, S1]) }), null],
+    // recontact after a dismissal
+    ['dismissed in this session: not again this session', bar({ recontact_days: 0 }), ctx({ history: recordDismissal(emptyHistory(), 'free-shipping', NOW - HOUR, S1) }), 'recontact: dismissed in this session'],
+    ['dismissed 2 days ago, recontact after 7', bar(), ctx({ history: recordDismissal(emptyHistory(), 'free-shipping', NOW - 2 * DAY, S2) }), 'recontact: dismissed 2 days ago, recontact after 7 days'],
+    ['dismissed 8 days ago, recontact after 7: shown', bar(), ctx({ history: recordDismissal(emptyHistory(), 'free-shipping', NOW - 8 * DAY, S2) }), null],
+    ['recontact 0: shown again in the next session', bar({ recontact_days: 0 }), ctx({ history: recordDismissal(emptyHistory(), 'free-shipping', NOW - HOUR, S2) }), null],
+    // conversion
+    ['converted: not again', bar(), ctx({ history: recordOrder(recordClick(emptyHistory(), 'free-shipping', NOW - DAY), NOW - HOUR).history }), 'conversion: converted already'],
+    ['converted, but stop_after_conversion off: shown', bar({ stop_after_conversion: false }), ctx({ history: recordOrder(recordClick(emptyHistory(), 'free-shipping', NOW - DAY), NOW - HOUR).history }), null],
+    ['clicked, no order yet: shown', bar(), ctx({ history: recordClick(emptyHistory(), 'free-shipping', NOW - DAY) }), null],
+    // slots
+    ['the bottom bar slot taken by another bar', bar(), ctx({ taken: new Set(['bar:bottom']) }), 'slot: another bar is at the bottom'],
+    ['the top bar slot taken: a bottom bar still shows', bar(), ctx({ taken: new Set(['bar:top']) }), null],
+    ['a modal showing: no second modal', modal(), ctx({ taken: new Set(['modal']) }), 'slot: another modal is showing'],
+    ['a modal showing: a bar still shows', bar(), ctx({ taken: new Set(['modal']) }), null],
+    // fatigue budget
+    ['a modal, nothing shown yet: shown', modal(), ctx(), null],
+    ['a modal after one interruption this session', modal(), ctx({ history: recordImpression(emptyHistory(), 'other', NOW - HOUR, S1, true) }), 'fatigue budget: 1 interruption(s) this session, budget 1'],
+    ['a modal after one interruption in an earlier session: shown', modal(), ctx({ history: recordImpression(emptyHistory(), 'other', NOW - HOUR, S2, true) }), null],
+    [
+      'a modal after 3 interruptions within 24 h (other sessions)',
+      modal(),
+      ctx({ history: [1, 2, 3].reduce((h, i) => recordImpression(h, 'other', NOW - i * HOUR, 'sess-' + i + '-xxxxxxx', true), emptyHistory()) }),
+      'fatigue budget: 3 interruption(s) in 24 h, budget 3',
+    ],
+    ['interruptions older than 24 h are forgiven', modal(), ctx({ history: [1, 2, 3].reduce((h, i) => recordImpression(h, 'other', NOW - DAY - i * HOUR, 'sess-' + i + '-xxxxxxx', true), emptyHistory()) }), null],
+    ['bars never spend or need the budget', bar(), ctx({ history: recordImpression(emptyHistory(), 'other', NOW - HOUR, S1, true) }), null],
+    ['a budget of 0 modals a session: none', modal(), ctx({ fatigue: { modals_per_session: 0, modals_per_day: 3 } }), 'fatigue budget: 0 interruption(s) this session, budget 0'],
   ];
 
   it.each(cases)('%s', (_spec, campaign, context, reason) => {
-    const verdict = judge(campaign, context);
-    expect(verdict.campaign).toBe(campaign);
-    if (reason === null) expect(verdict).toEqual({ campaign, shown: true });
-    else expect(verdict).toEqual({ campaign, shown: false, reason });
+    const got = why(campaign, context);
+    if (reason === null) expect(got).toBeNull();
+    else expect(got).toContain(reason);
+  });
+
+  it('an audience reason names what failed', () => {
+    expect(why(bar({ audience: { 'cart.items': { gte: 1 } } }), ctx())).toMatch(/cart\.items/);
+  });
+
+  it('explainAll reports every layer, passing or not, for debug output', () => {
+    const layers = explainAll(bar({ frequency: 'once', schedule: { end: NOW } }), ctx({ history: shownAt('free-shipping', [NOW - DAY, S2]) }), staticLayers);
+    expect(layers.filter((l) => l.failed).map((l) => l.failed)).toEqual(['ended', 'shown 1×, limit 1 ever']);
+    expect(layers.map((l) => l.layer)).toEqual(['schedule', 'schedule', 'pages', 'audience', 'frequency', 'recontact', 'conversion']);
   });
 });
 
-describe('eligible', () => {
-  it('orders by priority, highest first', () => {
-    const cs = [bar({ id: 'low', priority: 1 }), bar({ id: 'high', priority: 100 }), bar({ id: 'mid', priority: 10 })];
-    expect(ids(eligible(cs, ctx()))).toEqual(['high', 'mid', 'low']);
+describe('priority and choosing among campaigns that fire together', () => {
+  it('eligible orders by priority, config order breaking ties', () => {
+    const cs = [bar({ id: 'first', priority: 5 }), bar({ id: 'top', priority: 9 }), bar({ id: 'second', priority: 5 })];
+    expect(ids(eligible(cs, ctx()))).toEqual(['top', 'first', 'second']);
   });
 
-  it('breaks priority ties by config order', () => {
-    const cs = [
-      bar({ id: 'first', priority: 5 }),
-      bar({ id: 'top', priority: 9 }),
-      bar({ id: 'second', priority: 5 }),
-      bar({ id: 'third', priority: 5 }),
-    ];
-    expect(ids(eligible(cs, ctx()))).toEqual(['top', 'first', 'second', 'third']);
+  it('three modals at once: exactly one shows, the highest priority', () => {
+    const cs = [modal({ id: 'a', priority: 1 }), modal({ id: 'b', priority: 10 }), modal({ id: 'c', priority: 5 })];
+    expect(ids(choose(cs, ctx()))).toEqual(['b']);
   });
 
-  it('leaves out what may not show, and keeps the rest in order', () => {
-    const cs = [
-      bar({ id: 'ended', priority: 9, schedule: { end: NOW } }),
-      bar({ id: 'a', priority: 1 }),
-      bar({ id: 'dismissed', priority: 9 }),
-      bar({ id: 'elsewhere', priority: 9, pages: { include: ['/cart'], exclude: [] } }),
-      bar({ id: 'b', priority: 2 }),
-    ];
-    expect(ids(eligible(cs, ctx({ dismissed: new Set(['dismissed']) })))).toEqual(['b', 'a']);
+  it('a modal and bars at both edges can show together', () => {
+    const cs = [modal(), bar({ id: 'top', position: 'top' }), bar({ id: 'bottom' }), bar({ id: 'bottom-2', priority: 1 })];
+    expect(ids(choose(cs, ctx()))).toEqual(['bottom-2', 'welcome', 'top']);
   });
 
-  it('returns nothing when nothing is configured', () => {
-    expect(eligible([], ctx())).toEqual([]);
+  it('a higher-priority campaign that may not show leaves the slot to the next', () => {
+    const cs = [modal({ id: 'big', priority: 9, frequency: 'once' }), modal({ id: 'small', priority: 1 })];
+    expect(ids(choose(cs, ctx({ history: shownAt('big', [NOW - 9 * DAY, S2]) })))).toEqual(['small']);
   });
 
-  it('does not reorder the config it was given', () => {
+  it('nothing shows when the budget is spent', () => {
+    expect(choose([modal()], ctx({ history: recordImpression(emptyHistory(), 'x', NOW - 1, S1, true) }))).toEqual([]);
+  });
+
+  it('byPriority does not reorder its input', () => {
     const cs = [bar({ id: 'low', priority: 1 }), bar({ id: 'high', priority: 2 })];
-    eligible(cs, ctx());
+    byPriority(cs);
     expect(ids(cs)).toEqual(['low', 'high']);
   });
-});
 
-describe('slots', () => {
   it.each([
-    ['a top bar sits in the top slot', bar({ position: 'top' }), 'bar:top'],
-    ['a bottom bar sits in the bottom slot', bar({ position: 'bottom' }), 'bar:bottom'],
-  ] as const)('%s', (_spec, campaign, slot) => {
-    expect(slotOf(campaign)).toBe(slot);
-  });
-
-  it('keeps one bar per position: the first of each', () => {
-    const ordered = [
-      bar({ id: 'bottom-1', position: 'bottom' }),
-      bar({ id: 'bottom-2', position: 'bottom' }),
-      bar({ id: 'top-1', position: 'top' }),
-      bar({ id: 'top-2', position: 'top' }),
-    ];
-    expect(ids(pickPerSlot(ordered))).toEqual(['bottom-1', 'top-1']);
-  });
-
-  it('a top bar and a bottom bar can both show', () => {
-    const ordered = [bar({ id: 'top', position: 'top' }), bar({ id: 'bottom', position: 'bottom' })];
-    expect(ids(pickPerSlot(ordered))).toEqual(['top', 'bottom']);
-  });
-
-  it('after eligible, the highest-priority bar wins its position', () => {
-    const cs = [
-      bar({ id: 'sale', priority: 1, position: 'bottom' }),
-      bar({ id: 'shipping', priority: 5, position: 'bottom' }),
-      bar({ id: 'hello', priority: 0, position: 'top' }),
-    ];
-    expect(ids(pickPerSlot(eligible(cs, ctx())))).toEqual(['shipping', 'hello']);
-  });
-
-  it('a dismissed bar frees its position for the next one', () => {
-    const cs = [bar({ id: 'shipping', priority: 5 }), bar({ id: 'sale', priority: 1 })];
-    expect(ids(pickPerSlot(eligible(cs, ctx({ dismissed: new Set(['shipping']) }))))).toEqual(['sale']);
-  });
+    [bar({ position: 'top' }), 'bar:top'],
+    [bar({ position: 'bottom' }), 'bar:bottom'],
+    [modal(), 'modal'],
+  ] as const)('slotOf %#', (c, slot) => expect(slotOf(c)).toBe(slot));
 });
 
 // ---------------------------------------------------------------------------------------------------------
-// Laws over random configs
+// The invariants, over random sequences of what shoppers do. A small model of the engine: page views fire every
+// armed campaign's trigger together; shown modals stay until dismissed; sessions end; time passes.
 
-const campaignArb = fc
-  .record({
-    priority: fc.integer({ min: 0, max: 5 }),
-    position: fc.constantFrom('top' as const, 'bottom' as const),
-    start: fc.option(fc.integer({ min: NOW - 3 * HOUR, max: NOW + 3 * HOUR }), { nil: undefined }),
-    end: fc.option(fc.integer({ min: NOW - 3 * HOUR, max: NOW + 3 * HOUR }), { nil: undefined }),
-    include: fc.subarray(['/**', '/products/**', '/cart', '/'], { minLength: 1 }),
-    exclude: fc.subarray(['/checkout/**', '/cart']),
-  })
-  .map(({ start, end, include, exclude, ...rest }) => ({ ...rest, schedule: { start, end }, pages: { include, exclude } }));
+type Step =
+  | { kind: 'page' }
+  | { kind: 'dismiss' }
+  | { kind: 'new-session' }
+  | { kind: 'wait'; ms: number }
+  | { kind: 'other-tab-page' };
 
-const configArb = fc
-  .array(campaignArb, { maxLength: 12 })
-  .map((cs) => cs.map((c, i) => bar({ ...c, id: 'c' + i })));
+const stepArb: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 5, arbitrary: fc.constant<Step>({ kind: 'page' }) },
+  { weight: 2, arbitrary: fc.constant<Step>({ kind: 'dismiss' }) },
+  { weight: 1, arbitrary: fc.constant<Step>({ kind: 'new-session' }) },
+  { weight: 1, arbitrary: fc.constant<Step>({ kind: 'other-tab-page' }) },
+  { weight: 2, arbitrary: fc.integer({ min: 1, max: 30 * HOUR }).map((ms): Step => ({ kind: 'wait', ms })) },
+);
 
-const ctxArb = fc.record({
-  now: fc.integer({ min: NOW - 3 * HOUR, max: NOW + 3 * HOUR }),
-  path: fc.constantFrom('/', '/cart', '/products/a', '/checkout/pay', '/blog'),
-  dismissed: fc.subarray(Array.from({ length: 12 }, (_, i) => 'c' + i)).map((d) => new Set(d)),
-});
+const campaignsArb = fc
+  .array(
+    fc.record({
+      modal: fc.boolean(),
+      priority: fc.integer({ min: 0, max: 3 }),
+      frequency: fc.constantFrom('always' as const, 'once' as const, 'once_per_session' as const, { per_session: 2 }, { every_days: 1 }),
+      recontact_days: fc.constantFrom(0, 1, 7),
+    }),
+    { minLength: 1, maxLength: 6 },
+  )
+  .map((specs) => specs.map((s, i) => (s.modal ? modal({ ...s, id: 'm' + i }) : bar({ ...s, id: 'b' + i, position: i % 2 ? 'top' : 'bottom' }))));
 
-describe('laws', () => {
-  test.prop([configArb, ctxArb])('eligible returns only configured campaigns, each at most once', (cs, x) => {
-    const out = eligible(cs, x);
-    for (const c of out) expect(cs).toContain(c);
-    expect(new Set(out).size).toBe(out.length);
-  });
+const fatigueArb = fc.record({ modals_per_session: fc.integer({ min: 0, max: 3 }), modals_per_day: fc.integer({ min: 0, max: 4 }) });
 
-  test.prop([configArb, ctxArb])('eligible never returns a dismissed campaign', (cs, x) => {
-    for (const c of eligible(cs, x)) expect(x.dismissed.has(c.id)).toBe(false);
-  });
-
-  test.prop([configArb, ctxArb])('eligible is sorted by priority, config order breaking ties', (cs, x) => {
-    const out = eligible(cs, x);
-    for (let i = 1; i < out.length; i++) {
-      const [a, b] = [out[i - 1]!, out[i]!];
-      expect(a.priority > b.priority || (a.priority === b.priority && cs.indexOf(a) < cs.indexOf(b))).toBe(true);
+function simulate(campaigns: PublicCampaign[], fatigue: Fatigue, steps: Step[], check: (state: { open: Set<string>; history: History; now: number; session: string; tab2: Set<string>; shownNow: string[]; before: History }) => void) {
+  let now = NOW;
+  let session = 'session-000000';
+  let n = 0;
+  let history = emptyHistory();
+  /** What each of two tabs shows; the cross-tab modal lock is modelled as: a modal open in one tab blocks the other. */
+  const open = new Set<string>();
+  const tab2 = new Set<string>();
+  let shownNow: string[] = [];
+  let before = history;
+  const firePage = (mine: Set<string>, theirs: Set<string>) => {
+    const x: EligibilityContext = { now, path: '/', session, history, rules: rules(), segments: {} };
+    const armed = eligible(campaigns, x).filter((c) => !mine.has(c.id));
+    const taken = new Set([...mine].map((id) => slotOf(campaigns.find((c) => c.id === id)!)));
+    if ([...theirs].some((id) => isInterrupting(campaigns.find((c) => c.id === id)!))) taken.add('modal');
+    for (const c of choose(armed, { ...x, fatigue, taken })) {
+      mine.add(c.id);
+      shownNow.push(c.id);
+      history = recordImpression(history, c.id, now, session, isInterrupting(c));
     }
-  });
+  };
+  for (const step of steps) {
+    shownNow = [];
+    before = history;
+    if (step.kind === 'page') firePage(open, tab2);
+    else if (step.kind === 'other-tab-page') firePage(tab2, open);
+    else if (step.kind === 'dismiss') {
+      for (const tab of [open, tab2])
+        for (const id of tab) {
+          history = recordDismissal(history, id, now, session);
+          tab.delete(id);
+        }
+    } else if (step.kind === 'new-session') session = 'session-' + String(++n).padStart(6, '0');
+    else now += step.ms;
+    check({ open, history, now, session, tab2, shownNow, before });
+  }
+}
 
-  test.prop([configArb, ctxArb])('eligible keeps exactly what judge lets show', (cs, x) => {
-    expect(new Set(eligible(cs, x))).toEqual(new Set(cs.filter((c) => judge(c, x).shown)));
-  });
+describe('invariants over random sequences', () => {
+  test.prop([campaignsArb, fatigueArb, fc.array(stepArb, { maxLength: 40 })])(
+    'never more than one modal at a time, across both tabs',
+    (campaigns, fatigue, steps) => {
+      simulate(campaigns, fatigue, steps, ({ open, tab2 }) => {
+        const modals = [...open, ...tab2].filter((id) => id.startsWith('m'));
+        expect(modals.length).toBeLessThanOrEqual(1);
+      });
+    },
+  );
 
-  test.prop([configArb, ctxArb])('pickPerSlot shows at most one campaign per slot, the first of each', (cs, x) => {
-    const ordered = eligible(cs, x);
-    const picked = pickPerSlot(ordered);
-    const slots = picked.map(slotOf);
-    expect(new Set(slots).size).toBe(slots.length);
-    for (const slot of new Set(ordered.map(slotOf))) {
-      expect(picked.find((c) => slotOf(c) === slot)).toBe(ordered.find((c) => slotOf(c) === slot));
-    }
-  });
+  test.prop([campaignsArb, fatigueArb, fc.array(stepArb, { maxLength: 40 })])(
+    'interruptions never exceed the budget, per session and per 24 h',
+    (campaigns, fatigue, steps) => {
+      simulate(campaigns, fatigue, steps, ({ history, now, session }) => {
+        const thisSession = history.interruptions.filter(([, s]) => s === session).length;
+        expect(thisSession).toBeLessThanOrEqual(fatigue.modals_per_session);
+        // Any 24-hour window ending now holds at most the daily budget.
+        const lastDay = history.interruptions.filter(([t]) => now - t < DAY).length;
+        expect(lastDay).toBeLessThanOrEqual(fatigue.modals_per_day);
+      });
+    },
+  );
+
+  test.prop([campaignsArb, fatigueArb, fc.array(stepArb, { maxLength: 40 })])(
+    'a campaign dismissed in a session never shows again in that session',
+    (campaigns, fatigue, steps) => {
+      simulate(campaigns, fatigue, steps, ({ shownNow, before, session }) => {
+        for (const id of shownNow) expect(before.campaigns[id]?.dismissed?.[1]).not.toBe(session);
+      });
+    },
+  );
 });

@@ -16,7 +16,7 @@ import {
   type YAMLMap,
 } from 'yaml';
 import { z } from 'zod';
-import { KairosConfig, type PublicCampaign, type PublicConfig, type Rule } from './schema';
+import { Condition, KairosConfig, Operators, RULE_FIELDS, type PublicCampaign, type PublicConfig, type Rule } from './schema';
 import { InvalidDateTime, zonedToUtc } from './time';
 
 export interface ConfigError {
@@ -242,7 +242,8 @@ function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const segment of path) {
     if (typeof segment === 'number') out += `[${segment}]`;
-    else if (typeof segment === 'string' && /^[A-Za-z_$][\w$-]*$/.test(segment)) out += out ? `.${segment}` : segment;
+    // Dotted rule fields read as the marketer wrote them: campaigns[0].audience.cart.value
+    else if (typeof segment === 'string' && /^[A-Za-z_$][\w$.-]*$/.test(segment)) out += out ? `.${segment}` : segment;
     else out += `[${JSON.stringify(String(segment))}]`;
   }
   return out;
@@ -254,15 +255,57 @@ function formatPath(path: readonly PropertyKey[]): string {
 function issueErrors(issue: z.core.$ZodIssue, doc: Doc, data: unknown, at: At): ConfigError[] {
   const path = issue.path;
 
+  /** Where the key `key` of the mapping at `parentPath` is written. */
+  const keyAt = (parentPath: readonly PropertyKey[], key: string): number => {
+    const parent = locate(doc, parentPath);
+    return rangeStart(parent.map?.items.find((p) => keyName(p.key) === key)?.key) ?? parent.offset;
+  };
+
   if (issue.code === 'unrecognized_keys') {
-    const parent = locate(doc, path);
-    const known = knownKeys(path, data);
+    const schema = schemaAt(path, data);
+    const known = keysOf(schema);
+    const what = schema === Operators ? 'operator' : 'key';
     return issue.keys.map((key) => {
-      const pair = parent.map?.items.find((p) => keyName(p.key) === key);
       const suggestion = closest(key, known);
       const hint = suggestion ? `did you mean "${suggestion}"?` : known.length ? `use one of: ${known.join(', ')}` : '';
-      return at(rangeStart(pair?.key) ?? parent.offset, formatPath(path), `unknown key "${key}"${hint ? `; ${hint}` : ''}`);
+      return at(keyAt(path, key), formatPath(path), `unknown ${what} "${key}"${hint ? `; ${hint}` : ''}`);
     });
+  }
+
+  // A targeting rule names a field the widget does not know (schema.ts marks the issue): point at the key.
+  const unknownField = issue.code === 'custom' ? (issue.params as { unknownField?: unknown } | undefined)?.unknownField : undefined;
+  if (typeof unknownField === 'string') {
+    const candidates = [...Object.keys(RULE_FIELDS).filter((f) => !f.includes('<')), 'all', 'any', 'not', 'segment'];
+    const suggestion = closest(unknownField, candidates);
+    const families = [...new Set(Object.keys(RULE_FIELDS).map((f) => (f.includes('.') ? `${f.slice(0, f.indexOf('.'))}.…` : f)))];
+    const hint = suggestion
+      ? ` (did you mean "${suggestion}"?)`
+      : `; use a field of ${families.join(', ')}, or all, any, not, segment (see "Targeting" in the README)`;
+    return [at(keyAt(path.slice(0, -1), unknownField), formatPath(path), `unknown field "${unknownField}"${hint}`)];
+  }
+
+  // A record key that breaks its rule (a segment named "Big Spenders"): point at the key.
+  if (issue.code === 'invalid_key') {
+    const key = String(path.at(-1));
+    const reasons = issue.issues.map((i) => i.message).join('; ');
+    return [at(keyAt(path.slice(0, -1), key), formatPath(path.slice(0, -1)), `invalid name "${key}": ${reasons}`)];
+  }
+
+  // A plain union (a condition, frequency) where one option got past the type check: that option's problem
+  // is the one to show, e.g. `gte: "50"` → `…cart.value.gte: expected a number, got "50"`.
+  if (issue.code === 'invalid_union' && !discriminatorOf(issue)) {
+    const branches = (issue as { errors?: z.core.$ZodIssue[][] }).errors ?? [];
+    const branch = branches.find((b) => !b.every(isTypeMismatch));
+    if (branch) {
+      const alternatives = branches.filter((b) => b !== branch).flatMap((b) => b.flatMap(expectedTypes));
+      return branch.flatMap((inner) => {
+        const errors = issueErrors({ ...inner, path: [...path, ...inner.path] } as z.core.$ZodIssue, doc, data, at);
+        // `frequency: twice` → the allowed words, and the other shapes the field takes.
+        if (inner.code === 'invalid_value' && inner.path.length === 0 && alternatives.length)
+          for (const e of errors) e.message += `, or ${alternatives.map(expectedWords).join(', or ')}`;
+        return errors;
+      });
+    }
   }
 
   const { offset } = locate(doc, path);
@@ -279,14 +322,20 @@ function issueErrors(issue: z.core.$ZodIssue, doc: Doc, data: unknown, at: At): 
       return [at(rangeStart(pair?.key) ?? offset, formatPath(path), message)];
     }
   }
-  return [at(offset, formatPath(path), issueMessage(issue, value))];
+  return [at(offset, formatPath(path), issueMessage(issue, value, data))];
 }
 
-function issueMessage(issue: z.core.$ZodIssue, value: Lookup): string {
+function issueMessage(issue: z.core.$ZodIssue, value: Lookup, data: unknown): string {
   switch (issue.code) {
     case 'invalid_union': {
       const disc = discriminatorOf(issue);
-      if (!disc) return issue.message;
+      if (!disc) {
+        const got = value.present ? show(value.value) : 'nothing';
+        if (schemaAt(issue.path, data, true) === Condition)
+          return `expected a value, a list of values, or operators such as { gte: 2 }; got ${got}`;
+        const expected = [...new Set(((issue as { errors?: z.core.$ZodIssue[][] }).errors ?? []).flat().flatMap(expectedTypes))];
+        return expected.length ? `expected ${expected.map(expectedWords).join(' or ')}; got ${got}` : issue.message;
+      }
       const { field, options } = disc;
       const list = `use one of: ${options.join(', ')}`;
       if (!value.present || value.value === null) return `missing "${field}"; ${list}`;
@@ -334,6 +383,21 @@ function issueMessage(issue: z.core.$ZodIssue, value: Lookup): string {
   }
 }
 
+/** An option of a union that rejected the value for its type alone (so another option is what was meant). */
+function isTypeMismatch(issue: z.core.$ZodIssue): boolean {
+  if (issue.path.length > 0) return false;
+  if (issue.code === 'invalid_type') return true;
+  const branches = (issue as { errors?: z.core.$ZodIssue[][] }).errors;
+  return issue.code === 'invalid_union' && !discriminatorOf(issue) && !!branches && branches.every((b) => b.every(isTypeMismatch));
+}
+
+/** The types a union's type-mismatched options expected: ["string", "number", "boolean", "array"]. */
+function expectedTypes(issue: z.core.$ZodIssue): string[] {
+  if (issue.path.length > 0) return [];
+  if (issue.code === 'invalid_type') return [issue.expected];
+  return ((issue as { errors?: z.core.$ZodIssue[][] }).errors ?? []).flat().flatMap(expectedTypes);
+}
+
 /** zod 4 reports a failed discriminated union with the field and its allowed values (not in its types). */
 function discriminatorOf(issue: z.core.$ZodIssue): { field: string; options: string[] } | undefined {
   if (issue.code !== 'invalid_union') return undefined;
@@ -378,26 +442,38 @@ function lookup(data: unknown, path: readonly PropertyKey[]): Lookup {
   return { present: true, value: current };
 }
 
-/** The keys the schema allows at `path` (an object), following defaults, arrays and the campaign `type`. */
-function knownKeys(path: readonly PropertyKey[], data: unknown): string[] {
+/**
+ * The schema that applies at `path`, following defaults, arrays, records, an object's catchall (rule fields),
+ * the campaign `type`, and the option of a plain union that fits the value's shape.
+ */
+function schemaAt(path: readonly PropertyKey[], data: unknown, keepUnion = false): z.core.$ZodType | undefined {
   let schema: z.core.$ZodType | undefined = KairosConfig;
   let current: unknown = data;
-  const steps = [...path, undefined];
-  for (const segment of steps) {
+  for (const segment of path) {
     schema = unwrap(schema, current);
-    if (!schema) return [];
-    if (segment === undefined) break;
-    const def = schema._zod.def as z.core.$ZodTypeDef & { shape?: Record<string, z.core.$ZodType>; element?: z.core.$ZodType };
-    if (def.type === 'object') schema = def.shape?.[String(segment)];
+    if (!schema) return undefined;
+    const def = schema._zod.def as z.core.$ZodTypeDef & {
+      shape?: Record<string, z.core.$ZodType>;
+      catchall?: z.core.$ZodType;
+      element?: z.core.$ZodType;
+      valueType?: z.core.$ZodType;
+    };
+    if (def.type === 'object') schema = def.shape?.[String(segment)] ?? def.catchall;
     else if (def.type === 'array') schema = def.element;
-    else return [];
+    else if (def.type === 'record') schema = def.valueType;
+    else return undefined;
     current = current && typeof current === 'object' ? (current as Record<PropertyKey, unknown>)[segment] : undefined;
   }
+  return unwrap(schema, current, keepUnion);
+}
+
+/** The keys an object schema allows. */
+function keysOf(schema: z.core.$ZodType | undefined): string[] {
   const def = schema?._zod.def as { type?: string; shape?: Record<string, unknown> } | undefined;
   return def?.type === 'object' && def.shape ? Object.keys(def.shape) : [];
 }
 
-function unwrap(schema: z.core.$ZodType | undefined, value: unknown): z.core.$ZodType | undefined {
+function unwrap(schema: z.core.$ZodType | undefined, value: unknown, keepUnion = false): z.core.$ZodType | undefined {
   let s = schema;
   for (;;) {
     const def = s?._zod.def as
@@ -406,6 +482,13 @@ function unwrap(schema: z.core.$ZodType | undefined, value: unknown): z.core.$Zo
     if (!def) return undefined;
     if (def.innerType && ['default', 'prefault', 'optional', 'nullable', 'readonly', 'catch'].includes(def.type)) {
       s = def.innerType;
+    } else if (keepUnion && def.type === 'union') {
+      return s;
+    } else if (def.type === 'union' && def.options && !def.discriminator) {
+      // A plain union (a rule condition: value, list or operators): the option of the value's shape.
+      const shape = Array.isArray(value) ? 'array' : value !== null && typeof value === 'object' ? 'object' : undefined;
+      s = def.options.find((o) => o._zod.def.type === shape);
+      if (!s) return undefined;
     } else if (def.type === 'union' && def.options) {
       const disc = def.discriminator;
       const tag = disc && value && typeof value === 'object' ? (value as Record<string, unknown>)[disc] : undefined;

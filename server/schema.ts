@@ -97,7 +97,8 @@ export const Operators = z
   })
   .partial()
   .strict()
-  .refine((o) => Object.keys(o).length > 0, 'give at least one operator, e.g. { gte: 2 }');
+  // Only when nothing else is wrong: `{ gtee: 50 }` is an unknown operator, not a missing one.
+  .refine((o) => Object.keys(o).length > 0, { message: 'give at least one operator, e.g. { gte: 2 }', when: (p) => p.issues.length === 0 });
 
 /** A condition on one field: a value (equals), a list (one of), or an object of operators (all must hold). */
 export const Condition = z.union([scalar, z.array(scalar).min(1), Operators]);
@@ -181,7 +182,12 @@ export const Rule: z.ZodType<Rule> = z
     if (keys.length === 0) ctx.addIssue({ code: 'custom', message: 'an empty rule; give a field, all, any, not or segment' });
     for (const key of keys)
       if (!['all', 'any', 'not', 'segment'].includes(key) && !isRuleField(key))
-        ctx.addIssue({ code: 'custom', path: [key], message: `unknown field "${key}"; see the fields in the README's targeting reference` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `unknown field "${key}"; see the fields in the README's targeting reference`,
+          params: { unknownField: key }, // server/config.ts points at the key and suggests a field
+        });
   }) as unknown as z.ZodType<Rule>;
 
 // ---------------------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, expect, vi } from 'vitest';
 import { compile, configJsonSchema, formatConfigError, loadConfigFile, parseConfig } from '../server/config';
-import { KairosConfig } from '../server/schema';
+import { KairosConfig, RULE_FIELDS } from '../server/schema';
 
 const fixtures = join(import.meta.dirname, 'fixtures', 'config');
 
@@ -43,19 +43,19 @@ const cases: [name: string, source: string, expected: string[]][] = [
   [
     'unknown campaign type lists the types',
     lines('campaigns:', '  - id: summer', '    type: popup', '    content: { text: hi }'),
-    ['kairos.yaml:3:11 campaigns[0].type: unknown type "popup"; use one of: announcement_bar'],
+    ['kairos.yaml:3:11 campaigns[0].type: unknown type "popup"; use one of: announcement_bar, modal'],
   ],
   [
     'misspelt campaign type',
     lines('campaigns:', '  - id: summer', '    type: anouncement_bar', '    content: { text: hi }'),
     [
-      'kairos.yaml:3:11 campaigns[0].type: unknown type "anouncement_bar" (did you mean "announcement_bar"?); use one of: announcement_bar',
+      'kairos.yaml:3:11 campaigns[0].type: unknown type "anouncement_bar" (did you mean "announcement_bar"?); use one of: announcement_bar, modal',
     ],
   ],
   [
     'misspelt `type` key',
     lines('campaigns:', '  - id: summer', '    typ: announcement_bar', '    content: { text: hi }'),
-    ['kairos.yaml:3:5 campaigns[0].type: missing "type" (is "typ" a typo?); use one of: announcement_bar'],
+    ['kairos.yaml:3:5 campaigns[0].type: missing "type" (is "typ" a typo?); use one of: announcement_bar, modal'],
   ],
   [
     'missing content.text points at content',
@@ -88,7 +88,7 @@ const cases: [name: string, source: string, expected: string[]][] = [
   [
     'unknown top-level key',
     lines('campaigns: []', 'banners: []'),
-    ['kairos.yaml:2:1 unknown key "banners"; use one of: $schema, site, campaigns'],
+    ['kairos.yaml:2:1 unknown key "banners"; use one of: $schema, site, fatigue, segments, campaigns'],
   ],
   [
     'a javascript: link',
@@ -180,6 +180,120 @@ const cases: [name: string, source: string, expected: string[]][] = [
     lines('{', '  "campaigns": [', '    { "id": "summer" "type": "announcement_bar" }', '  ]', '}'),
     ['kairos.json:3:22 expected \',\' or \'}\' after property value'],
   ],
+  // targeting rules (line 4 is the campaign's content, so audiences start on line 5)
+  [
+    'an audience with a misspelt field points at the field and suggests one',
+    lines(...head, '    content: { text: Sale }', '    audience:', '      cart.valu: { gte: 50 }'),
+    ['kairos.yaml:6:7 campaigns[0].audience.cart.valu: unknown field "cart.valu" (did you mean "cart.value"?)'],
+  ],
+  [
+    'misspelt fields inside all and not',
+    lines(...head, '    content: { text: Sale }', '    audience:', '      all:', '        - device.typ: mobile', '        - not: { geo.contry: DE }'),
+    [
+      'kairos.yaml:7:11 campaigns[0].audience.all[0].device.typ: unknown field "device.typ" (did you mean "device.type"?)',
+      'kairos.yaml:8:18 campaigns[0].audience.all[1].not.geo.contry: unknown field "geo.contry" (did you mean "geo.country"?)',
+    ],
+  ],
+  [
+    'an unknown field without a near miss lists the field families',
+    lines(...head, '    content: { text: Sale }', '    audience: { weather.max_temp: { gte: 25 } }'),
+    [
+      'kairos.yaml:5:17 campaigns[0].audience.weather.max_temp: unknown field "weather.max_temp"; use a field of page.…, referrer.…, utm.…, device.…, visitor.…, session.…, viewed.…, cart.…, orders.…, traits.…, geo.…, locale, language, time.…, or all, any, not, segment (see "Targeting" in the README)',
+    ],
+  ],
+  [
+    'a misspelt operator',
+    lines(...head, '    content: { text: Sale }', '    audience:', '      cart.value: { gtee: 50 }'),
+    ['kairos.yaml:6:21 campaigns[0].audience.cart.value: unknown operator "gtee"; did you mean "gte"?'],
+  ],
+  [
+    'an unknown operator lists the operators',
+    lines(...head, '    content: { text: Sale }', '    audience: { cart.value: { between: [1, 2] } }'),
+    [
+      'kairos.yaml:5:31 campaigns[0].audience.cart.value: unknown operator "between"; use one of: eq, ne, in, not_in, gt, gte, lt, lte, contains, not_contains, starts_with, ends_with, matches, regex, exists',
+    ],
+  ],
+  [
+    'a number compared with text: the operator is named (no coercion)',
+    lines(...head, '    content: { text: Sale }', '    audience: { cart.value: { gte: "50" } }'),
+    ['kairos.yaml:5:36 campaigns[0].audience.cart.value.gte: expected a number, got "50"'],
+  ],
+  [
+    'a field without a condition',
+    lines(...head, '    content: { text: Sale }', '    audience:', '      cart.value:'),
+    ['kairos.yaml:6:7 campaigns[0].audience.cart.value: expected a value, a list of values, or operators such as { gte: 2 }; got an empty value'],
+  ],
+  [
+    'an empty operator mapping',
+    lines(...head, '    content: { text: Sale }', '    audience: { cart.value: {} }'),
+    ['kairos.yaml:5:29 campaigns[0].audience.cart.value: give at least one operator, e.g. { gte: 2 }'],
+  ],
+  [
+    'an empty audience',
+    lines(...head, '    content: { text: Sale }', '    audience: {}'),
+    ['kairos.yaml:5:15 campaigns[0].audience: an empty rule; give a field, all, any, not or segment'],
+  ],
+  [
+    'a bad regular expression',
+    lines(...head, '    content: { text: Sale }', '    audience: { page.path: { regex: "(" } }'),
+    ['kairos.yaml:5:37 campaigns[0].audience.page.path.regex: not a valid regular expression'],
+  ],
+  [
+    'an unknown segment with a did-you-mean',
+    lines('segments:', '  big-spenders: { orders.total: { gte: 500 } }', ...head, '    content: { text: Sale }', '    audience: { segment: big-spender }'),
+    ['kairos.yaml:7:26 campaigns[0].audience.segment: unknown segment "big-spender" (did you mean "big-spenders"?)'],
+  ],
+  [
+    'an unknown segment lists the defined ones',
+    lines('segments:', '  vip: { traits.vip: true }', ...head, '    content: { text: Sale }', '    audience: { not: { segment: newsletter } }'),
+    ['kairos.yaml:7:33 campaigns[0].audience.not.segment: unknown segment "newsletter"; defined: vip'],
+  ],
+  [
+    'an unknown segment when none is defined',
+    lines(...head, '    content: { text: Sale }', '    audience: { segment: vip }'),
+    ['kairos.yaml:5:26 campaigns[0].audience.segment: unknown segment "vip"; define it under segments:'],
+  ],
+  [
+    'segments that refer to each other in a loop',
+    lines('segments:', '  a: { segment: b }', '  b: { any: [ { segment: a }, { cart.items: 1 } ] }', 'campaigns: []'),
+    [
+      'kairos.yaml:2:6 segments.a: segments refer to each other in a loop: a → b → a',
+      'kairos.yaml:3:6 segments.b: segments refer to each other in a loop: b → a → b',
+    ],
+  ],
+  [
+    'a segment name that is not an id points at the name',
+    lines('segments:', '  Big Spenders: { orders.total: { gte: 500 } }', 'campaigns: []'),
+    ['kairos.yaml:2:3 segments: invalid name "Big Spenders": use 1–64 lowercase letters, digits, "-" or "_", starting with a letter or digit'],
+  ],
+  // triggers, frequency, fatigue
+  [
+    'a misspelt trigger type',
+    lines(...head, '    content: { text: Sale }', '    trigger: { type: exit_intnet }'),
+    [
+      'kairos.yaml:5:22 campaigns[0].trigger.type: unknown type "exit_intnet" (did you mean "exit_intent"?); use one of: page_load, time_on_page, scroll_depth, inactivity, click, page_views, event, cart, exit_intent',
+    ],
+  ],
+  [
+    'a trigger without its setting',
+    lines(...head, '    content: { text: Sale }', '    trigger:', '      type: scroll_depth'),
+    ['kairos.yaml:5:5 campaigns[0].trigger.percent: missing required field "percent"'],
+  ],
+  [
+    'a frequency word that does not exist names the words and the other form',
+    lines(...head, '    content: { text: Sale }', '    frequency: twice'),
+    ['kairos.yaml:5:16 campaigns[0].frequency: "twice" is not allowed; use one of: always, once, once_per_session, or a mapping (key: value)'],
+  ],
+  [
+    'a misspelt frequency limit',
+    lines(...head, '    content: { text: Sale }', '    frequency: { per_sesion: 1 }'),
+    ['kairos.yaml:5:18 campaigns[0].frequency: unknown key "per_sesion"; did you mean "per_session"?'],
+  ],
+  [
+    'a misspelt fatigue limit',
+    lines('fatigue: { modals_per_sesion: 2 }', 'campaigns: []'),
+    ['kairos.yaml:1:12 fatigue: unknown key "modals_per_sesion"; did you mean "modals_per_session"?'],
+  ],
 ];
 
 describe('parseConfig errors', () => {
@@ -265,6 +379,10 @@ describe('compiling a good config', () => {
         pages: { include: ['/products/**'], exclude: ['/checkout/**'] },
         content: { text: 'Summer sale ends soon', link: { label: 'Shop now', url: '/collections/sale' }, dismissible: true },
         theme: { background: '#1f2a44', color: '#ffffff' },
+        trigger: { type: 'page_load', delay_seconds: 0 },
+        frequency: 'always',
+        recontact_days: 7,
+        stop_after_conversion: true,
       },
       {
         id: 'free-shipping',
@@ -274,6 +392,10 @@ describe('compiling a good config', () => {
         pages: { include: ['/**'], exclude: [] },
         content: { text: 'NO shipping costs on orders over 50 €', dismissible: false },
         theme: { background: '#1f2a44', color: '#ffffff' },
+        trigger: { type: 'page_load', delay_seconds: 0 },
+        frequency: 'always',
+        recontact_days: 7,
+        stop_after_conversion: true,
       },
     ]);
     expect(JSON.stringify(yaml.public)).not.toMatch(/"enabled"|"site"|allowed_origins|timezone/);
@@ -298,14 +420,21 @@ describe('compiling a good config', () => {
     expect(renamed.version).toBe(yaml.public.version);
     const edited = compile({
       ...base,
-      campaigns: base.campaigns.map((c, i) => (i === 0 ? { ...c, content: { ...c.content, text: 'Changed' } } : c)),
+      campaigns: base.campaigns.map((c, i) =>
+        i === 0 && c.type === 'announcement_bar' ? { ...c, content: { ...c.content, text: 'Changed' } } : c,
+      ),
     });
     expect(edited.version).not.toBe(yaml.public.version);
   });
 
   it('allows a $schema key and a yaml-language-server comment', () => {
     const result = parseConfig(lines('# yaml-language-server: $schema=./schema.json', '$schema: ./schema.json', 'campaigns: []'), 'k.yaml');
-    expect(result.ok && result.public).toEqual({ version: expect.stringMatching(/^[0-9a-f]{16}$/), campaigns: [] });
+    expect(result.ok && result.public).toEqual({
+      version: expect.stringMatching(/^[0-9a-f]{16}$/),
+      campaigns: [],
+      segments: {},
+      fatigue: { modals_per_session: 1, modals_per_day: 3 },
+    });
   });
 
   it('omits a schedule that has neither start nor end', () => {
@@ -313,6 +442,90 @@ describe('compiling a good config', () => {
       campaigns: [{ id: 'a', type: 'announcement_bar', schedule: { timezone: 'Europe/Berlin' }, content: { text: 'x' } }],
     });
     expect(compile(config).campaigns[0]).not.toHaveProperty('schedule');
+  });
+});
+
+describe('compiling the engine settings', () => {
+  const compiled = (...source: string[]) => {
+    const result = parseConfig(lines(...source), 'kairos.yaml');
+    if (!result.ok) throw new Error(result.errors.map(formatConfigError).join('\n'));
+    return result.public;
+  };
+  const bar = ['campaigns:', '  - id: summer', '    type: announcement_bar', '    content: { text: Sale }'];
+
+  it('fills every exit_intent default', () => {
+    expect(compiled(...bar, '    trigger: { type: exit_intent }').campaigns[0]?.trigger).toEqual({
+      type: 'exit_intent',
+      min_dwell_seconds: 3,
+      sensitivity_px: 12,
+      mobile: { scroll_up: true, tab_return: true, inactivity_seconds: 30 },
+    });
+    expect(compiled(...bar, '    trigger: { type: exit_intent, mobile: { inactivity_seconds: false } }').campaigns[0]?.trigger).toMatchObject({
+      mobile: { scroll_up: true, tab_return: true, inactivity_seconds: false },
+    });
+  });
+
+  it('accepts frequency as a word or as limits', () => {
+    expect(compiled(...bar, '    frequency: once').campaigns[0]?.frequency).toBe('once');
+    expect(compiled(...bar, '    frequency: once_per_session').campaigns[0]?.frequency).toBe('once_per_session');
+    expect(compiled(...bar, '    frequency: { per_session: 1, every_days: 2, max_impressions: 5 }').campaigns[0]?.frequency).toEqual({
+      per_session: 1,
+      every_days: 2,
+      max_impressions: 5,
+    });
+  });
+
+  it('compiles a modal campaign with its defaults', () => {
+    const pub = compiled(
+      'campaigns:',
+      '  - id: welcome',
+      '    type: modal',
+      '    priority: 10',
+      '    trigger: { type: scroll_depth, percent: 50 }',
+      '    frequency: once_per_session',
+      '    recontact_days: 14',
+      '    content:',
+      '      headline: Welcome!',
+      '      button: { label: Shop now, url: /sale }',
+    );
+    expect(pub.campaigns).toEqual([
+      {
+        id: 'welcome',
+        type: 'modal',
+        priority: 10,
+        pages: { include: ['/**'], exclude: [] },
+        trigger: { type: 'scroll_depth', percent: 50 },
+        frequency: 'once_per_session',
+        recontact_days: 14,
+        stop_after_conversion: true,
+        content: { headline: 'Welcome!', button: { label: 'Shop now', url: '/sale' }, close_label: 'No thanks' },
+        theme: { accent: '#0f5c57', accent_text: '#ffffff' },
+      },
+    ]);
+  });
+
+  it('sends segments, audiences and the fatigue budget to browsers as written', () => {
+    const pub = compiled(
+      'fatigue: { modals_per_day: 2 }',
+      'segments:',
+      '  big-spenders: { orders.total: { gte: 500 }, traits.loyalty.tier: gold }',
+      ...bar,
+      '    audience:',
+      '      any:',
+      '        - segment: big-spenders',
+      '        - { cart.value: { gte: 50 }, page.query.utm_source: newsletter }',
+    );
+    expect(pub.segments).toEqual({ 'big-spenders': { 'orders.total': { gte: 500 }, 'traits.loyalty.tier': 'gold' } });
+    expect(pub.fatigue).toEqual({ modals_per_session: 1, modals_per_day: 2 });
+    expect(pub.campaigns[0]?.audience).toEqual({
+      any: [{ segment: 'big-spenders' }, { 'cart.value': { gte: 50 }, 'page.query.utm_source': 'newsletter' }],
+    });
+  });
+
+  it('changes the version when a segment changes', () => {
+    const one = compiled('segments: { vip: { traits.vip: true } }', 'campaigns: []');
+    const two = compiled('segments: { vip: { traits.vip: false } }', 'campaigns: []');
+    expect(one.version).not.toBe(two.version);
   });
 });
 
@@ -351,5 +564,35 @@ describe('configJsonSchema', () => {
     expect(variants.map((v) => v.properties.type)).toContainEqual({ type: 'string', const: 'announcement_bar' });
     expect(variants[0]?.required).toEqual(['id', 'type', 'content']);
     expect(variants[0]?.properties.position).toMatchObject({ enum: ['top', 'bottom'], default: 'bottom' });
+    expect(variants.map((v) => v.properties.type)).toContainEqual({ type: 'string', const: 'modal' });
+  });
+
+  it('describes a rule once, recursively, with every rule field and operator for autocomplete', () => {
+    type Node = { $ref?: string; allOf?: Node[]; anyOf?: Node[]; items?: Node; properties?: Record<string, Node>; additionalProperties?: Node | boolean };
+    const full = schema as unknown as { definitions: Record<string, Node>; properties: Record<string, Node> };
+    const ref = (full.properties.segments?.additionalProperties as Node).$ref;
+    expect(ref).toMatch(/^#\/definitions\//);
+    const rule = full.definitions[ref!.slice('#/definitions/'.length)]!;
+    // recursive: all/any/not and every campaign's audience point back at the same definition
+    expect(rule.properties?.all?.items?.$ref).toBe(ref);
+    expect(rule.properties?.any?.items?.$ref).toBe(ref);
+    expect(rule.properties?.not?.allOf?.[0]?.$ref).toBe(ref);
+    for (const variant of (full.properties.campaigns?.items as { oneOf: Node[] }).oneOf)
+      expect(variant.properties?.audience?.allOf?.[0]?.$ref).toBe(ref);
+    // autocomplete: every field without a <name> part is a property, with its description
+    const fields = Object.keys(RULE_FIELDS).filter((f) => !f.includes('<'));
+    expect(Object.keys(rule.properties ?? {})).toEqual(['all', 'any', 'not', 'segment', ...fields]);
+    expect(rule.properties?.['cart.value']).toMatchObject({ description: RULE_FIELDS['cart.value'] });
+    // traits.<name> and page.query.<name> are allowed through additionalProperties, with the same conditions
+    const { description: _description, ...condition } = rule.properties?.['cart.value'] as Node & { description?: string };
+    expect(rule.additionalProperties).toEqual(condition);
+    const operators = rule.properties?.['cart.value']?.anyOf?.find((o) => o.properties)?.properties;
+    expect(Object.keys(operators ?? {})).toEqual([
+      'eq', 'ne', 'in', 'not_in', 'gt', 'gte', 'lt', 'lte', 'contains', 'not_contains', 'starts_with', 'ends_with', 'matches', 'regex', 'exists',
+    ]);
+  });
+
+  it('offers the fatigue budget and segments at the top level', () => {
+    expect(Object.keys(schema.properties)).toEqual(['$schema', 'site', 'fatigue', 'segments', 'campaigns']);
   });
 });

@@ -6,8 +6,9 @@ import { bar } from './helpers';
 
 const API = 'https://kairos.example';
 
-const current: PublicConfig = { version: 'v2-7f3a9c', campaigns: [bar({ id: 'summer-sale', priority: 5 })] };
-const previous: PublicConfig = { version: 'v1-01b2c3', campaigns: [bar({ id: 'free-shipping' })] };
+const fatigue = { modals_per_session: 1, modals_per_day: 3 };
+const current: PublicConfig = { version: 'v2-7f3a9c', campaigns: [bar({ id: 'summer-sale', priority: 5 })], segments: {}, fatigue };
+const previous: PublicConfig = { version: 'v1-01b2c3', campaigns: [bar({ id: 'free-shipping' })], segments: {}, fatigue };
 
 type Call = { url: string; init: RequestInit | undefined };
 

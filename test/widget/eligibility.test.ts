@@ -31,12 +31,12 @@ type ModalC = Extract<PublicCampaign, { type: 'modal' }>;
 
 const base = {
   priority: 0,
-  pages: { include: ['/**'], exclude: [] },
+  pages: { include: ['/**'], exclude: [] as string[] },
   trigger: { type: 'page_load', delay_seconds: 0 },
   frequency: 'always',
   recontact_days: 7,
   stop_after_conversion: true,
-} as const;
+} satisfies Partial<Bar>;
 
 const bar = (over: Partial<Bar> = {}): PublicCampaign => ({
   ...base,

@@ -52,7 +52,7 @@ describe('history', () => {
     fc.record({ op: fc.constant('shown' as const), id: fc.constantFrom('a', 'b'), at: fc.integer({ min: 0, max: 1000 }), modal: fc.boolean() }),
     fc.record({ op: fc.constant('dismiss' as const), id: fc.constantFrom('a', 'b'), at: fc.integer({ min: 0, max: 1000 }) }),
   );
-  const build = (ops: fc.infer<typeof opArb>[]): History =>
+  const build = (ops: (typeof opArb extends fc.Arbitrary<infer T> ? T : never)[]): History =>
     ops.reduce((h, o) => (o.op === 'shown' ? recordImpression(h, o.id, NOW + o.at, 's', o.modal) : recordDismissal(h, o.id, NOW + o.at, 's')), emptyHistory());
 
   test.prop([fc.array(opArb, { maxLength: 20 }), fc.array(opArb, { maxLength: 20 })])('merging is commutative and loses no interruption', (x, y) => {

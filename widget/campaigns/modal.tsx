@@ -1,0 +1,31 @@
+// The modal: a headline, optional text, an optional call to action and a "No thanks" button, in the shared
+// accessible dialog shell (ui/dialog.tsx). Renders data only, always as text; what the shopper does goes back
+// through `actions`: following the call to action is a click (the link then navigates as links do), and every
+// way of closing it (Escape, ×, the backdrop, "No thanks") is a dismissal, after which the engine removes it.
+import type { MountCampaign } from '../ui/contract';
+import { Dialog, mountDialog } from '../ui/dialog';
+
+export const mount: MountCampaign = ({ root, campaign, actions, nonce }) => {
+  if (campaign.type !== 'modal') throw new Error('modal cannot render ' + campaign.type);
+  const { content, theme } = campaign;
+  const button = content.button;
+  return mountDialog(
+    root,
+    <Dialog
+      headline={content.headline}
+      text={content.text}
+      secondaryLabel={content.close_label || 'No thanks'}
+      onClose={() => actions.dismiss()}
+      actions={
+        button && (
+          <a class="btn primary" href={button.url} onClick={() => actions.click(button.url)}>
+            {button.label}
+          </a>
+        )
+      }
+    />,
+    theme,
+    '',
+    nonce,
+  );
+};

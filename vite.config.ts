@@ -15,12 +15,15 @@ const root = import.meta.dirname;
 const uiOut = resolve(root, 'dist/widget/kairos-ui');
 const manifestFile = resolve(uiOut, '.vite/manifest.json');
 
-/** Every widget/campaigns/<name>.tsx is a campaign type's UI: `announcement-bar.tsx` renders `announcement_bar`. */
-const campaignEntries = Object.fromEntries(
-  readdirSync(resolve(root, 'widget/campaigns'))
-    .filter((f) => f.endsWith('.tsx'))
-    .map((f) => [basename(f, '.tsx'), resolve(root, 'widget/campaigns', f)]),
-);
+/**
+ * Every widget/campaigns/<name>.tsx is a campaign type's UI (`announcement-bar.tsx` renders `announcement_bar`);
+ * every widget/lazy/<name>.ts is engine code loaded only when a config needs it (`targeting.ts`).
+ */
+const entriesIn = (dir: string, ext: string) =>
+  readdirSync(resolve(root, dir))
+    .filter((f) => f.endsWith(ext))
+    .map((f) => [basename(f, ext), resolve(root, dir, f)] as const);
+const campaignEntries = Object.fromEntries([...entriesIn('widget/campaigns', '.tsx'), ...entriesIn('widget/lazy', '.ts')]);
 
 /** `virtual:kairos-ui` → { campaign type: hashed file name }, re-read whenever the UI build rewrites it. */
 function kairosUiManifest(): Plugin {
@@ -39,7 +42,7 @@ function kairosUiManifest(): Plugin {
       }
       const files: Record<string, string> = {};
       for (const [src, chunk] of Object.entries(manifest))
-        if (chunk.isEntry) files[basename(src).replace(/\.tsx$/, '').replace(/-/g, '_')] = chunk.file;
+        if (chunk.isEntry) files[basename(src).replace(/\.tsx?$/, '').replace(/-/g, '_')] = chunk.file;
       return `export default ${JSON.stringify(files)};`;
     },
   };

@@ -15,12 +15,15 @@ const dist = join(root, 'dist', 'widget');
 if (!process.argv.includes('--no-build')) execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
 
 const KB = 1024;
+const LAZY = { 'targeting-': 'rule engine, when a campaign has an audience', 'exit-intent-': 'exit-intent trigger, when a campaign uses it' };
+const what = (f) =>
+  f.startsWith('ui-runtime-') ? 'UI runtime (Preact), once per page' : (Object.entries(LAZY).find(([p]) => f.startsWith(p))?.[1] ?? 'one campaign UI, when it shows');
 const files = [
   ['kairos.js', 'engine, loaded by every page', 8 * KB],
   ...readdirSync(join(dist, 'kairos-ui'))
     .filter((f) => f.endsWith('.js'))
     .sort()
-    .map((f) => [`kairos-ui/${f}`, f.startsWith('ui-runtime-') ? 'UI runtime (Preact), once per page' : 'one campaign UI, when it shows', f.startsWith('ui-runtime-') ? 7 * KB : 4 * KB]),
+    .map((f) => [`kairos-ui/${f}`, what(f), f.startsWith('ui-runtime-') ? 7 * KB : 4 * KB]),
 ];
 
 const rows = files.map(([file, what, budget]) => {

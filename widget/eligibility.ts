@@ -8,7 +8,6 @@
 import type { Fatigue, Frequency, PublicCampaign, Rule } from '../server/schema';
 import type { History } from './history';
 import { matchesPages } from './pages';
-import { explain, type RuleContext } from './rules';
 
 const DAY = 86_400_000;
 
@@ -19,9 +18,11 @@ export interface EligibilityContext {
   /** The current session's id. */
   session: string;
   history: History;
-  /** What rules test, and the named segments they may refer to. */
-  rules: RuleContext;
-  segments: Record<string, Rule>;
+  /**
+   * Judges an audience rule: undefined when it holds, else why not. The rule engine is loaded only for configs
+   * that target (see engine.ts); without it every audience fails closed.
+   */
+  audience?: ((rule: Rule) => string | undefined) | undefined;
 }
 
 export interface ShowContext extends EligibilityContext {
@@ -58,8 +59,7 @@ export const staticLayers: Layer<EligibilityContext>[] = [
     'audience',
     (c, x) => {
       if (!c.audience) return undefined;
-      const r = explain(c.audience, x.rules, x.segments);
-      return r.ok ? undefined : r.reason;
+      return x.audience ? x.audience(c.audience) : 'targeting rules not loaded';
     },
   ],
   [

@@ -6,9 +6,9 @@
 // of the last page are stopped first, so nothing fires for a page the shopper has left. When triggers fire, the
 // campaigns that fired together are ranked by priority and shown while their slot is free and the fatigue
 // budget allows; a modal also needs the cross-tab lock, so two tabs never interrupt at once.
-import type { EventInput, PublicCampaign, PublicConfig } from '../server/schema';
+import type { EventInput, PublicCampaign, PublicConfig, Rule } from '../server/schema';
 import { createConfigClient } from './config-client';
-import { buildContext, deviceOf, utmOf } from './context';
+import { deviceOf, utmOf } from './context';
 import { blocker, byPriority, choose, eligible, explainAll, isInterrupting, showLayers, slotOf, staticLayers, type EligibilityContext, type ShowContext } from './eligibility';
 import { emptyHistory, loadHistory, mergeHistory, recordClick, recordDismissal, recordImpression, recordOrder, saveHistory, type History } from './history';
 import { loadIdentity, type Identity } from './identity';
@@ -17,6 +17,7 @@ import { eventPath, matchesPages } from './pages';
 import { applyEvent, applyTraits, cartItems, emptyProfile, isProfile, type Profile } from './profile';
 import { watchRoute } from './route';
 import { isDebug, report, safe } from './safe';
+import type * as Targeting from './lazy/targeting';
 import type { KV } from './storage';
 import { createTransport, type Transport } from './transport';
 import { startTrigger } from './triggers';
@@ -77,6 +78,8 @@ export function createEngine(o: EngineOptions): Engine {
   /** Stop functions of the triggers armed for this page view. */
   let armed = new Map<string, () => void>();
   let pageStart = Date.now();
+  /** The rule engine, loaded when the config has an audience (see lazy/targeting.ts). */
+  let targeting: typeof Targeting | undefined;
   let fired: [PublicCampaign, string | undefined][] = [];
   let started = false;
 
@@ -157,15 +160,34 @@ export function createEngine(o: EngineOptions): Engine {
 
   const context = (): EligibilityContext => {
     const now = Date.now();
+    const t = targeting;
+    const rules = t && t.buildContext(window, identity!, profile, now);
     return {
       now,
       path: location.pathname,
       session: identity!.session(now),
       history,
-      rules: buildContext(window, identity!, profile, now),
-      segments: config?.segments ?? {},
+      audience: t
+        ? (rule: Rule) => {
+            const r = t.explain(rule, rules!, config?.segments ?? {});
+            return r.ok ? undefined : r.reason;
+          }
+        : undefined,
     };
   };
+
+  /** Loads the rule engine if this config targets anyone; without it, audiences fail closed. */
+  async function loadTargeting(c: PublicConfig | undefined): Promise<void> {
+    if (targeting || !c?.campaigns.some((x) => x.audience)) return;
+    const file = o.uiFiles['targeting'];
+    try {
+      if (!file) throw new Error('no targeting chunk in this build');
+      targeting = (await import(/* @vite-ignore */ new URL(file, o.uiBase).href)) as typeof Targeting;
+      targeting.setDebug(isDebug());
+    } catch (e) {
+      report('targeting', e);
+    }
+  }
 
   /** Debug mode: one console group per campaign per decision, every layer with its verdict. */
   function explain(moment: string, campaigns: readonly PublicCampaign[], x: EligibilityContext | ShowContext): void {
@@ -359,10 +381,12 @@ export function createEngine(o: EngineOptions): Engine {
       const cached = await configs.cached();
       const wait = new Promise<undefined>((r) => setTimeout(r, FRESH_CONFIG_WAIT_MS));
       config = (await Promise.race([fresh, wait])) ?? cached;
+      await loadTargeting(config);
       started = true;
       arm(true);
       const latest = await fresh;
       if (latest && latest.version !== config?.version) {
+        await loadTargeting(latest);
         config = latest;
         arm(false);
       }

@@ -85,11 +85,13 @@ export function mergeHistory(a: History, b: History): History {
 const isHistory = (v: unknown): v is History =>
   !!v && typeof v === 'object' && typeof (v as History).campaigns === 'object' && Array.isArray((v as History).interruptions);
 
-/** The stored history, merged with `local` changes and written back (so two tabs never overwrite each other). */
+/**
+ * Writes `local` merged into what is stored, in one IndexedDB transaction (two tabs never overwrite each other,
+ * and a dismissal just before a navigation still lands). Resolves with what was written.
+ */
 export async function saveHistory(kv: KV, local: History): Promise<History> {
-  const stored = await kv.get<unknown>('history');
-  const merged = isHistory(stored) ? mergeHistory(stored, local) : local;
-  await kv.set('history', merged);
+  let merged = local;
+  await kv.update<unknown>('history', (stored) => (merged = isHistory(stored) ? mergeHistory(stored, local) : local));
   return merged;
 }
 

@@ -3,7 +3,7 @@
 // page views, impressions and dismissals: at most one modal at a time, never over the fatigue budget.
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import type { Fatigue, PublicCampaign } from '../../server/schema';
+import type { Fatigue, PublicCampaign, Rule } from '../../server/schema';
 import {
   blocker,
   byPriority,
@@ -18,7 +18,7 @@ import {
   type ShowContext,
 } from '../../widget/eligibility';
 import { emptyHistory, recordClick, recordDismissal, recordImpression, recordOrder, type History } from '../../widget/history';
-import type { RuleContext } from '../../widget/rules';
+import { explain, type RuleContext } from '../../widget/rules';
 
 const NOW = Date.UTC(2026, 6, 1, 9, 0, 0);
 const HOUR = 3_600_000;
@@ -77,13 +77,18 @@ const rules = (over: Partial<RuleContext> = {}): RuleContext => ({
 
 const FATIGUE: Fatigue = { modals_per_session: 1, modals_per_day: 3 };
 
+/** What the engine passes in once the rule engine is loaded: the rules' own reason when a rule fails. */
+const judgeWith = (r: RuleContext, segments: Record<string, Rule> = {}) => (rule: Rule) => {
+  const e = explain(rule, r, segments);
+  return e.ok ? undefined : e.reason;
+};
+
 const ctx = (over: Partial<ShowContext> = {}): ShowContext => ({
   now: NOW,
   path: '/',
   session: S1,
   history: emptyHistory(),
-  rules: rules(),
-  segments: {},
+  audience: judgeWith(rules()),
   fatigue: FATIGUE,
   taken: new Set(),
   ...over,
@@ -111,7 +116,8 @@ describe('each layer, one field changed at a time', () => {
     // audience
     ['an audience that holds: shown', bar({ audience: { 'device.type': 'desktop' } }), ctx(), null],
     ['an audience that does not hold: its reason', bar({ audience: { 'cart.items': { gte: 1 } } }), ctx(), 'audience: '],
-    ['an audience through a segment', bar({ audience: { segment: 'buyers' } }), ctx({ segments: { buyers: { 'orders.count': { gte: 1 } } } }), 'audience: '],
+    ['without the rule engine an audience fails closed', bar({ audience: { 'device.type': 'desktop' } }), ctx({ audience: undefined }), 'audience: targeting rules not loaded'],
+    ['an audience through a segment', bar({ audience: { segment: 'buyers' } }), ctx({ audience: judgeWith(rules(), { buyers: { 'orders.count': { gte: 1 } } }) }), 'audience: '],
     // frequency
     ['always: shown however often it was', bar({ frequency: 'always' }), ctx({ history: shownAt('free-shipping', [NOW - 1, S1], [NOW - 2, S1]) }), null],
     ['once, never shown: shown', bar({ frequency: 'once' }), ctx(), null],
@@ -252,7 +258,7 @@ function simulate(campaigns: PublicCampaign[], fatigue: Fatigue, steps: Step[], 
   let shownNow: string[] = [];
   let before = history;
   const firePage = (mine: Set<string>, theirs: Set<string>) => {
-    const x: EligibilityContext = { now, path: '/', session, history, rules: rules(), segments: {} };
+    const x: EligibilityContext = { now, path: '/', session, history, audience: judgeWith(rules()) };
     const armed = eligible(campaigns, x).filter((c) => !mine.has(c.id));
     const taken = new Set([...mine].map((id) => slotOf(campaigns.find((c) => c.id === id)!)));
     if ([...theirs].some((id) => isInterrupting(campaigns.find((c) => c.id === id)!))) taken.add('modal');

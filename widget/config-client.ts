@@ -30,9 +30,9 @@ export function createConfigClient(opts: { api: string; kv: KV; fetchImpl?: type
       const timer = setTimeout(() => abort.abort(), FETCH_TIMEOUT_MS);
       try {
         const res = await doFetch(opts.api + '/v1/config', { credentials: 'omit', mode: 'cors', signal: abort.signal });
-        if (!res.ok) throw new Error('GET /v1/config: HTTP ' + res.status);
+        if (!res.ok) throw new Error('config: HTTP ' + res.status);
         const config: unknown = await res.json();
-        if (!isConfig(config)) throw new Error('GET /v1/config: not a Kairos config');
+        if (!isConfig(config)) throw new Error('config: not a Kairos config');
         opts.kv.set(KEY, config).catch((e) => report('config cache', e));
         return config;
       } catch (e) {

@@ -12,9 +12,12 @@ export function utmOf(url: URL): Record<string, string> {
   return utm;
 }
 
+/** The primary pointer is coarse: a phone or tablet, whatever its width. */
+export const isTouch = (win: Window): boolean => !!win.matchMedia?.('(pointer: coarse)').matches;
+
 export function deviceOf(win: Window): RuleContext['device'] {
   const width = win.innerWidth;
-  const touch = !!win.matchMedia?.('(pointer: coarse)').matches;
+  const touch = isTouch(win);
   const short = Math.min(width, win.innerHeight);
   const type = touch ? (short >= 600 ? 'tablet' : 'mobile') : width < 600 ? 'mobile' : 'desktop';
   return { type, touch, viewport_width: width, viewport_height: win.innerHeight };

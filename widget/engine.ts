@@ -8,15 +8,17 @@
 // budget allows; a modal also needs the cross-tab lock, so two tabs never interrupt at once.
 import type { EventInput, PublicCampaign, PublicConfig, Rule } from '../server/schema';
 import { createConfigClient } from './config-client';
-import { deviceOf, utmOf } from './context';
-import { blocker, byPriority, choose, eligible, explainAll, isInterrupting, showLayers, slotOf, staticLayers, type EligibilityContext, type ShowContext } from './eligibility';
-import { emptyHistory, loadHistory, mergeHistory, recordClick, recordDismissal, recordImpression, recordOrder, saveHistory, type History } from './history';
+import { isTouch, utmOf } from './context';
+import { blocker, byPriority, choose, eligible, isInterrupting, slotOf, staticLayers, type EligibilityContext, type ShowContext } from './eligibility';
+import { emptyHistory, loadHistory, recordClick, recordDismissal, recordImpression, recordOrder, updateHistory, type History } from './history';
 import { loadIdentity, type Identity } from './identity';
 import { randomId } from './ids';
-import { eventPath, matchesPages } from './pages';
+import { eventPath } from './pages';
 import { applyEvent, applyTraits, cartItems, emptyProfile, isProfile, type Profile } from './profile';
 import { watchRoute } from './route';
 import { isDebug, report, safe } from './safe';
+import type * as Debug from './lazy/debug';
+import type * as ExitIntent from './lazy/exit-intent';
 import type * as Targeting from './lazy/targeting';
 import type { KV } from './storage';
 import { createTransport, type Transport } from './transport';
@@ -99,9 +101,11 @@ export function createEngine(o: EngineOptions): Engine {
   }
 
   const persistProfile = () => o.state.set('profile', profile).catch((e) => report('profile', e));
-  const persistHistory = () => {
+  /** Applies a change here at once, and to the stored record in one transaction (see history.ts). */
+  const change = (op: (h: History) => History) => {
     if (o.preview) return;
-    saveHistory(o.state, history).then((merged) => (history = mergeHistory(history, merged)), (e) => report('history', e));
+    history = op(history);
+    updateHistory(o.state, op).catch((e) => report('history', e));
   };
 
   function pageView(props?: unknown): void {
@@ -126,10 +130,9 @@ export function createEngine(o: EngineOptions): Engine {
       profile = applyEvent(profile, name, props, now);
       persistProfile();
       if (name === 'Order Completed') {
-        const r = recordOrder(history, now);
-        history = r.history;
-        for (const id of r.converted) emit({ type: 'track', name: 'Campaign Converted', campaign_id: id, props: { order_id: String(props?.['order_id'] ?? '') } });
-        if (r.converted.length) persistHistory();
+        const { converted } = recordOrder(history, now);
+        for (const id of converted) emit({ type: 'track', name: 'Campaign Converted', campaign_id: id, props: { order_id: String(props?.['order_id'] ?? '') } });
+        if (converted.length) change((h) => recordOrder(h, now).history);
       }
       for (const l of [...eventListeners]) l(name);
     });
@@ -137,14 +140,14 @@ export function createEngine(o: EngineOptions): Engine {
 
   const commands: Record<string, (...args: unknown[]) => void> = {
     track(name, props) {
-      if (typeof name !== 'string' || !name) throw new TypeError('kairos("track", name, props): name must be a non-empty string');
+      if (typeof name !== 'string' || !name) throw new TypeError('track: name must be a non-empty string');
       track(name, plain(props));
     },
     page(props) {
       pageView(props);
     },
     identify(userId, traits) {
-      if (typeof userId !== 'string' && typeof userId !== 'number') throw new TypeError('kairos("identify", userId, traits): userId must be a string');
+      if (typeof userId !== 'string' && typeof userId !== 'number') throw new TypeError('identify: userId must be a string');
       const id = String(userId);
       const t = plain(traits);
       whenReady(() => {
@@ -176,44 +179,44 @@ export function createEngine(o: EngineOptions): Engine {
     };
   };
 
+  /** Engine code kept out of the first script (widget/lazy/*): imported from kairos-ui/ when first needed. */
+  const chunks = new Map<string, Promise<unknown>>();
+  function chunk<T extends { setDebug(on: boolean): void }>(name: string): Promise<T> {
+    let p = chunks.get(name) as Promise<T> | undefined;
+    if (!p) {
+      const file = o.uiFiles[name];
+      p = file
+        ? (import(/* @vite-ignore */ new URL(file, o.uiBase).href) as Promise<T>).then((m) => (m.setDebug(isDebug()), m))
+        : Promise.reject(new Error(`no ${name} chunk in this build`));
+      chunks.set(name, p);
+    }
+    return p;
+  }
+
   /** Loads the rule engine if this config targets anyone; without it, audiences fail closed. */
   async function loadTargeting(c: PublicConfig | undefined): Promise<void> {
     if (targeting || !c?.campaigns.some((x) => x.audience)) return;
-    const file = o.uiFiles['targeting'];
     try {
-      if (!file) throw new Error('no targeting chunk in this build');
-      targeting = (await import(/* @vite-ignore */ new URL(file, o.uiBase).href)) as typeof Targeting;
-      targeting.setDebug(isDebug());
+      targeting = await chunk<typeof Targeting>('targeting');
     } catch (e) {
       report('targeting', e);
     }
   }
 
-  /** Debug mode: one console group per campaign per decision, every layer with its verdict. */
-  function explain(moment: string, campaigns: readonly PublicCampaign[], x: EligibilityContext | ShowContext): void {
-    if (!isDebug()) return;
-    for (const c of campaigns) {
-      const layers = [...explainAll(c, x, staticLayers), ...('taken' in x ? explainAll(c, x, showLayers) : [])];
-      const failed = layers.find((l) => l.failed);
-      try {
-        console.groupCollapsed(`[kairos] ${c.id} (${moment}): ${failed ? `no — ${failed.layer}: ${failed.failed}` : 'yes'}`);
-        for (const l of layers) console.log(l.failed ? `✗ ${l.layer}: ${l.failed}` : `✓ ${l.layer}`);
-        console.groupEnd();
-      } catch {
-        // a console that cannot group is no reason to fail
-      }
-    }
-  }
+  /** Debug mode: explains each decision (lazy/debug.ts, loaded at start only in debug mode). */
+  let debug: typeof Debug | undefined;
+  const explain = (moment: string, campaigns: readonly PublicCampaign[], x: EligibilityContext | ShowContext) =>
+    debug?.explainDecision(moment, campaigns, x);
 
   /** Arms the triggers of every campaign that may show on this page; `newPage` first stops those of the last page. */
   function arm(newPage: boolean): void {
     if (!config || !identity) return;
     const x = context();
-    // A campaign on screen stays while its page and schedule still hold (its own impression may have used up
-    // its frequency; that must not take it down).
+    // A campaign on screen stays while its schedule and pages still hold (the first three layers; its own
+    // impression may have used up its frequency, and that must not take it down).
     for (const [id, s] of shown) {
       const current = config.campaigns.find((c) => c.id === id);
-      if (!current || JSON.stringify(current) !== s.json || !matchesPages(current.pages, x.path) || blocker(current, x, staticLayers.slice(0, 2))) hide(id);
+      if (!current || JSON.stringify(current) !== s.json || blocker(current, x, staticLayers.slice(0, 3))) hide(id);
     }
     if (newPage) {
       armed.forEach((stop) => stop());
@@ -224,7 +227,7 @@ export function createEngine(o: EngineOptions): Engine {
       win: window,
       now: Date.now,
       pageStart,
-      touch: deviceOf(window).touch,
+      touch: isTouch(window),
       pageViews: identity.pageViews,
       cartItems: cartItems(profile),
       newSession: identity.newSession,
@@ -232,6 +235,7 @@ export function createEngine(o: EngineOptions): Engine {
         eventListeners.add(listener);
         return () => void eventListeners.delete(listener);
       },
+      load: () => chunk<typeof ExitIntent>('exit_intent'),
     };
     for (const c of eligible(config.campaigns, x)) {
       if (armed.has(c.id) || shown.has(c.id)) continue;
@@ -249,17 +253,11 @@ export function createEngine(o: EngineOptions): Engine {
     fired = [];
     if (!config) return;
     // Another tab may have shown or dismissed something meanwhile: its record counts here too.
-    history = mergeHistory(history, await loadHistory(o.state));
+    history = await loadHistory(o.state);
     const x: ShowContext = { ...context(), fatigue: config.fatigue, taken: new Set([...shown.values()].map((s) => slotOf(s.campaign))) };
     const campaigns = byPriority(batch.map(([c]) => c));
     const winners = choose(campaigns, x);
-    // The losers are explained as they lost: after the winners took their slots and spent the budget.
-    const after: ShowContext = {
-      ...x,
-      taken: new Set([...x.taken, ...winners.map(slotOf)]),
-      history: winners.reduce((h, c) => recordImpression(h, c.id, x.now, x.session, isInterrupting(c)), x.history),
-    };
-    explain('trigger fired', campaigns.filter((c) => !winners.includes(c)), after);
+    debug?.explainLosers(campaigns, winners, x);
     for (const c of winners) void show(c, batch.find(([f]) => f === c)?.[1], x.session);
   }
 
@@ -267,18 +265,15 @@ export function createEngine(o: EngineOptions): Engine {
 
   const actionsFor = (c: PublicCampaign): UIActions => ({
     dismiss: safe('dismiss', () => {
-      if (!o.preview) {
-        history = recordDismissal(history, c.id, Date.now(), identity!.session(Date.now()));
-        persistHistory();
-      }
+      const now = Date.now();
+      const session = identity!.session(now);
+      change((h) => recordDismissal(h, c.id, now, session));
       emit({ type: 'track', name: 'Campaign Dismissed', campaign_id: c.id, props: { type: c.type } });
       hide(c.id);
     }),
     click: safe('click', (url: string) => {
-      if (!o.preview) {
-        history = recordClick(history, c.id, Date.now());
-        persistHistory();
-      }
+      const now = Date.now();
+      change((h) => recordClick(h, c.id, now));
       emit({ type: 'track', name: 'Campaign Clicked', campaign_id: c.id, props: { type: c.type, url } });
     }),
   });
@@ -294,7 +289,7 @@ export function createEngine(o: EngineOptions): Engine {
 
   async function show(c: PublicCampaign, signal: string | undefined, session: string): Promise<void> {
     const file = o.uiFiles[c.type];
-    if (!file) return report('no UI for campaign type', c.type);
+    if (!file) return report('no UI for', c.type);
     const entry: Shown = { campaign: c, json: JSON.stringify(c) };
     shown.set(c.id, entry); // the slot is taken from now on
     if (isInterrupting(c) && !o.preview) {
@@ -307,12 +302,12 @@ export function createEngine(o: EngineOptions): Engine {
       entry.release = release;
       if (entry.gone) return release();
     }
-    if (!o.preview) {
-      history = recordImpression(history, c.id, Date.now(), session, isInterrupting(c));
-      persistHistory();
-    }
+    const now = Date.now();
+    change((h) => recordImpression(h, c.id, now, session, isInterrupting(c)));
     try {
-      const unmount = await mountCampaign(c, actionsFor(c), { moduleUrl: new URL(file, o.uiBase).href, nonce: o.nonce, preview: !!o.preview });
+      const unmountUI = await mountCampaign(c, actionsFor(c), { moduleUrl: new URL(file, o.uiBase).href, nonce: o.nonce });
+      const badge = o.preview ? (await chunk<typeof Debug>('debug')).previewBadge(c.id) : undefined;
+      const unmount = () => (unmountUI(), badge?.());
       if (entry.gone) return unmount();
       entry.unmount = unmount;
       const props: Props = { type: c.type, trigger: c.trigger.type };
@@ -324,23 +319,9 @@ export function createEngine(o: EngineOptions): Engine {
     }
   }
 
-  async function startPreview(id: string): Promise<void> {
-    try {
-      const res = await fetch(`${o.api}/v1/campaigns/${encodeURIComponent(id)}/preview`, { credentials: 'omit', mode: 'cors' });
-      if (!res.ok) throw new Error(`no campaign "${id}" to preview (HTTP ${res.status})`);
-      await show((await res.json()) as PublicCampaign, undefined, '');
-    } catch (e) {
-      try {
-        console.warn('[kairos] preview:', e instanceof Error ? e.message : e);
-      } catch {
-        // no console
-      }
-    }
-  }
-
   const loadState = async () => {
     const [h, p] = await Promise.all([loadHistory(o.state), o.state.get<unknown>('profile')]);
-    history = mergeHistory(history, h);
+    history = h;
     if (isProfile(p)) profile = p;
   };
 
@@ -348,7 +329,7 @@ export function createEngine(o: EngineOptions): Engine {
     call(args) {
       const [command, ...rest] = args;
       const run = typeof command === 'string' ? commands[command] : undefined;
-      if (!run) throw new TypeError(`kairos(${JSON.stringify(command)}): unknown command; use "track", "page" or "identify"`);
+      if (!run) throw new TypeError(`unknown command ${command}; use track, page or identify`);
       run(...rest);
     },
 
@@ -359,7 +340,8 @@ export function createEngine(o: EngineOptions): Engine {
       document.addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && leave());
       if (o.preview) {
         identity = await loadIdentity(o.state);
-        return startPreview(o.preview);
+        const c = await (await chunk<typeof Debug>('debug')).previewCampaign(o.api, o.preview);
+        return c && show(c, undefined, '');
       }
       // A page restored from the back/forward cache is a new view: other tabs may have changed the record.
       addEventListener(
@@ -373,6 +355,7 @@ export function createEngine(o: EngineOptions): Engine {
       watchRoute(safe('route', () => pageView()));
 
       const fresh = configs.fetchFresh();
+      if (isDebug()) debug = await chunk<typeof Debug>('debug').catch(() => undefined);
       await loadState();
       identity = await loadIdentity(o.state);
       early.splice(0).forEach((f) => f());

@@ -1,6 +1,7 @@
 // What each shopper has seen and done with each campaign, kept on the device (IndexedDB via KV): impressions,
 // dismissals, clicks, conversions, and the interruptions that spend the fatigue budget. Pure updates over a
-// plain object; the engine persists it. Lists are capped so the record stays small however long a visitor stays.
+// plain object, stored one change at a time (updateHistory). Lists are capped so the record stays small however
+// long a visitor stays.
 import type { KV } from './storage';
 
 export interface CampaignRecord {
@@ -53,46 +54,16 @@ export function recordOrder(h: History, at: number): { history: History; convert
   return { history: next, converted };
 }
 
-/** Merges what another tab wrote meanwhile: union of impressions, latest of each mark. */
-export function mergeHistory(a: History, b: History): History {
-  const ids = new Set([...Object.keys(a.campaigns), ...Object.keys(b.campaigns)]);
-  const campaigns: Record<string, CampaignRecord> = {};
-  const union = (x: [number, string][], y: [number, string][]) => {
-    const seen = new Map<string, [number, string]>();
-    for (const e of [...x, ...y]) seen.set(e[0] + ':' + e[1], e);
-    return [...seen.values()].sort((p, q) => p[0] - q[0]).slice(-CAP);
-  };
-  const later = <T extends number | [number, string] | undefined>(x: T, y: T): T => {
-    const t = (v: T) => (v === undefined ? -Infinity : Array.isArray(v) ? v[0] : (v as number));
-    return t(x) >= t(y) ? x : y;
-  };
-  for (const id of ids) {
-    const x = record(a, id);
-    const y = record(b, id);
-    const shown = union(x.shown, y.shown);
-    const r: CampaignRecord = { shown, total: Math.max(x.total, y.total, shown.length) };
-    const dismissed = later(x.dismissed, y.dismissed);
-    const clicked = later(x.clicked, y.clicked);
-    const converted = later(x.converted, y.converted);
-    if (dismissed) r.dismissed = dismissed;
-    if (clicked !== undefined) r.clicked = clicked;
-    if (converted !== undefined) r.converted = converted;
-    campaigns[id] = r;
-  }
-  return { campaigns, interruptions: union(a.interruptions, b.interruptions) };
-}
-
 const isHistory = (v: unknown): v is History =>
   !!v && typeof v === 'object' && typeof (v as History).campaigns === 'object' && Array.isArray((v as History).interruptions);
 
 /**
- * Writes `local` merged into what is stored, in one IndexedDB transaction (two tabs never overwrite each other,
- * and a dismissal just before a navigation still lands). Resolves with what was written.
+ * Applies `op` to the stored record in one IndexedDB transaction. Every change is stored as the change itself,
+ * not as a copy of this tab's record, so two tabs never overwrite each other; and the transaction is queued at
+ * once, so a dismissal just before a navigation still lands. Reads queued later see it.
  */
-export async function saveHistory(kv: KV, local: History): Promise<History> {
-  let merged = local;
-  await kv.update<unknown>('history', (stored) => (merged = isHistory(stored) ? mergeHistory(stored, local) : local));
-  return merged;
+export function updateHistory(kv: KV, op: (h: History) => History): Promise<void> {
+  return kv.update<unknown>('history', (stored) => op(isHistory(stored) ? stored : emptyHistory()));
 }
 
 export async function loadHistory(kv: KV): Promise<History> {

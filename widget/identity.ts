@@ -43,66 +43,57 @@ export interface Identity {
 
 interface SessionMeta {
   id: string;
+  /** Sessions of this visitor so far. */
+  count: number;
   page_views: number;
   utm: Record<string, string>;
 }
 
 export async function loadIdentity(kv: KV): Promise<Identity> {
-  const [storedVisitor, storedSession, storedUser, storedCount, storedMeta] = await Promise.all([
+  const [storedVisitor, storedSession, storedUser, storedMeta] = await Promise.all([
     kv.get<string>('visitor'),
     kv.get<Session>('session'),
     kv.get<string>('user'),
-    kv.get<number>('sessions'),
     kv.get<SessionMeta>('session_meta'),
   ]);
-  const visitorId = typeof storedVisitor === 'string' && TOKEN.test(storedVisitor) ? storedVisitor : randomId();
-  if (visitorId !== storedVisitor) kv.set('visitor', visitorId).catch((e) => report('identity', e));
-  let session: unknown = storedSession;
-  let sessions = Number.isInteger(storedCount) && storedCount! > 0 ? storedCount! : isSession(storedSession) ? 1 : 0;
-  let meta: SessionMeta =
-    storedMeta && isSession(storedSession) && storedMeta.id === storedSession.id
-      ? storedMeta
-      : { id: isSession(storedSession) ? storedSession.id : '', page_views: 0, utm: {} };
-  let newSession = false;
   const save = (key: string, value: unknown) => kv.set(key, value).catch((e) => report('identity', e));
-
-  const identity: Identity = {
+  const visitorId = typeof storedVisitor === 'string' && TOKEN.test(storedVisitor) ? storedVisitor : randomId();
+  if (visitorId !== storedVisitor) save('visitor', visitorId);
+  let session: unknown = storedSession;
+  let meta: SessionMeta =
+    storedMeta && Number.isInteger(storedMeta.count) ? storedMeta : { id: '', count: 0, page_views: 0, utm: {} };
+  const identity = {
     visitorId,
     userId: typeof storedUser === 'string' ? storedUser : undefined,
-    get sessions() {
-      return sessions;
-    },
-    get pageViews() {
-      return meta.page_views;
-    },
-    get utm() {
-      return meta.utm;
-    },
-    get newSession() {
-      return newSession;
-    },
-    session(now) {
+    sessions: meta.count,
+    pageViews: meta.page_views,
+    utm: meta.utm,
+    newSession: false,
+    session(now: number) {
       const next = touchSession(session, now);
       session = next;
       save('session', next);
       if (next.id !== meta.id) {
-        sessions++;
-        newSession = true;
-        meta = { id: next.id, page_views: 0, utm: {} };
-        save('sessions', sessions);
-        save('session_meta', meta);
+        identity.newSession = true;
+        sync({ id: next.id, count: meta.count + 1, page_views: 0, utm: {} });
       }
       return next.id;
     },
-    pageView(now, utm) {
+    pageView(now: number, utm: Record<string, string>) {
       identity.session(now);
-      meta = { ...meta, page_views: meta.page_views + 1, utm: Object.keys(utm).length ? utm : meta.utm };
-      save('session_meta', meta);
+      sync({ ...meta, page_views: meta.page_views + 1, utm: Object.keys(utm).length ? utm : meta.utm });
     },
-    setUser(id) {
+    setUser(id: string) {
       identity.userId = id;
       save('user', id);
     },
   };
+  function sync(next: SessionMeta) {
+    meta = next;
+    save('session_meta', meta);
+    identity.sessions = meta.count;
+    identity.pageViews = meta.page_views;
+    identity.utm = meta.utm;
+  }
   return identity;
 }

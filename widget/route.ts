@@ -1,5 +1,5 @@
 // SPA route changes, without patching history.pushState (the host page owns its builtins). The Navigation API
-// reports every same-document navigation where it exists (Chromium); elsewhere popstate/hashchange catch
+// reports every same-document navigation where it exists (Chromium); elsewhere popstate catches
 // back/forward, and a cheap once-a-second check of location catches pushState. `onChange` runs only when the
 // path or query really changed — not for a hash jump, not for a replaceState that rewrites the same URL.
 
@@ -22,7 +22,6 @@ export function watchRoute(onChange: () => void, win: Window = window): () => vo
   };
   if (nav) listen(nav, 'currententrychange');
   listen(win, 'popstate');
-  listen(win, 'hashchange');
   if (!nav) {
     const poll = win.setInterval(check, 1000);
     stops.push(() => win.clearInterval(poll));

@@ -3,14 +3,13 @@
 // connections Safari closes under us, SecurityError in sandboxed iframes, quota errors. Any failure —
 // or an open that never settles — switches that store to memory for the rest of the page, so nothing
 // waits on a broken database and nothing throws.
-import { createStore, get, set, del, entries, setMany, delMany, update, type UseStore } from 'idb-keyval';
+import { createStore, get, set, del, entries, delMany, update, type UseStore } from 'idb-keyval';
 
 export interface KV {
   get<T>(key: string): Promise<T | undefined>;
   set(key: string, value: unknown): Promise<void>;
   del(key: string): Promise<void>;
   entries<T>(): Promise<[string, T][]>;
-  setMany(items: [string, unknown][]): Promise<void>;
   delMany(keys: string[]): Promise<void>;
   /** Read-modify-write in one transaction: queued at once, so it lands even if the page is leaving. */
   update<T>(key: string, fn: (old: T | undefined) => T): Promise<void>;
@@ -26,7 +25,6 @@ export function memoryKV(): KV {
     set: async (k, v) => void m.set(k, v),
     del: async (k) => void m.delete(k),
     entries: async <T>() => [...m.entries()] as [string, T][],
-    setMany: async (items) => items.forEach(([k, v]) => m.set(k, v)),
     delMany: async (keys) => keys.forEach((k) => m.delete(k)),
     update: async <T>(k: string, fn: (old: T | undefined) => T) => void m.set(k, fn(m.get(k) as T | undefined)),
   };
@@ -64,7 +62,6 @@ export function openKV(dbName: string, storeName: string): KV {
     set: (k, v) => run((s) => set(k, v, s), () => memory.set(k, v)),
     del: (k) => run((s) => del(k, s), () => memory.del(k)),
     entries: <T>() => run((s) => entries(s) as Promise<[string, T][]>, () => memory.entries<T>()),
-    setMany: (items) => run((s) => setMany(items, s), () => memory.setMany(items)),
     delMany: (keys) => run((s) => delMany(keys, s), () => memory.delMany(keys)),
     update: (k, fn) => run((s) => update(k, fn, s), () => memory.update(k, fn)),
   };

@@ -140,7 +140,7 @@ export function createTransport(opts: TransportOptions): Transport {
   const admit = (ev: EventInput): boolean => {
     if (utf8.encode(JSON.stringify(ev)).length + 40 > MAX_BODY) {
       // No browser would carry it (and the server's limits refuse it): kept, it would block the queue forever.
-      report('event too large to send', ev.name);
+      report('event too large', ev.name);
       return false;
     }
     if (pending.size >= MAX_OUTBOX) {

@@ -5,7 +5,6 @@ import { report } from '../safe';
 import { cart } from './cart';
 import { click } from './click';
 import { event } from './event';
-import { exitIntent } from './exit-intent';
 import { inactivity } from './inactivity';
 import { pageLoad } from './page-load';
 import { pageViews } from './page-views';
@@ -24,7 +23,19 @@ const table: { [K in Trigger['type']]: TriggerFactory<Opts<K>> } = {
   page_views: pageViews,
   event,
   cart,
-  exit_intent: exitIntent,
+  exit_intent: (opts, fire, env) => {
+    // Armed at once, started when its chunk arrives; a stop() before that means it never starts.
+    let stop: (() => void) | undefined;
+    let stopped = false;
+    env.load('exit_intent').then(
+      (m) => void (stopped || (stop = m.exitIntent(opts, fire, env))),
+      (e: unknown) => report('exit intent', e),
+    );
+    return () => {
+      stopped = true;
+      stop?.();
+    };
+  },
 };
 
 /** Arms `trigger`; `fire` is called at most once, with the signal that fired it. Returns `stop`. */

@@ -20,6 +20,11 @@ export interface TriggerEnv {
   newSession: boolean;
   /** Tracked events (`kairos('track', name)`); returns the unsubscribe. */
   onEvent(listener: (name: string) => void): () => void;
+  /**
+   * Loads a trigger kept out of the first script (exit intent: the biggest, and only some campaigns use it).
+   * The engine imports its chunk from kairos-ui/; tests hand over the module they bundled.
+   */
+  load(name: 'exit_intent'): Promise<{ exitIntent: TriggerFactory<Opts<'exit_intent'>> }>;
 }
 
 /** `signal`: what fired it, e.g. 'pointer_exit', 'scroll_up', 'tab_return', 'inactivity'. */

@@ -5,21 +5,12 @@
 import type { PublicCampaign } from '../../server/schema';
 import type { MountCampaign, UIActions } from './contract';
 
-const HOST_STYLE: [string, string][] = [
-  ['all', 'initial'],
-  ['display', 'block'],
-  ['position', 'fixed'],
-  ['left', '0'],
-  ['right', '0'],
-  ['z-index', '2147483000'],
-];
+const HOST_STYLE = 'all:initial;display:block;position:fixed;left:0;right:0;z-index:2147483000'.replace(/;|$/g, '!important;');
 
 export interface MountDeps {
   /** Absolute URL of the UI module for this campaign type. */
   moduleUrl: string;
   nonce?: string | undefined;
-  /** ?kairos_preview: mark the campaign with a badge so nobody mistakes it for the live page. */
-  preview?: boolean;
   /** Injected for tests; defaults to a real dynamic import. */
   load?: (url: string) => Promise<{ mount: MountCampaign }>;
 }
@@ -30,8 +21,7 @@ export async function mountCampaign(campaign: PublicCampaign, actions: UIActions
   const mod = await load(deps.moduleUrl);
   const host = document.createElement('kairos-campaign');
   host.setAttribute('data-campaign', campaign.id);
-  for (const [prop, value] of HOST_STYLE) host.style.setProperty(prop, value, 'important');
-  if ('position' in campaign) host.style.setProperty(campaign.position, '0', 'important');
+  host.style.cssText = HOST_STYLE + ('position' in campaign ? `${campaign.position}:0!important` : '');
   const root = host.attachShadow({ mode: 'open' });
   (document.body ?? document.documentElement).appendChild(host);
   let unmountUI: () => void;
@@ -41,36 +31,11 @@ export async function mountCampaign(campaign: PublicCampaign, actions: UIActions
     host.remove();
     throw e;
   }
-  const badge = deps.preview ? previewBadge(campaign.id) : undefined;
   return () => {
     try {
       unmountUI();
     } finally {
       host.remove();
-      badge?.remove();
     }
   };
-}
-
-/**
- * A small "Preview" label in the corner. It is a popover so it sits in the top layer, above a modal dialog too
- * (whatever enters the top layer later is drawn on top).
- */
-function previewBadge(id: string): HTMLElement {
-  const badge = document.createElement('kairos-preview');
-  badge.setAttribute('popover', 'manual');
-  const css: [string, string][] = [
-    ['all', 'initial'], ['position', 'fixed'], ['inset', 'auto 8px 8px auto'], ['margin', '0'], ['padding', '4px 8px'],
-    ['border', '0'], ['border-radius', '4px'], ['background', '#b00020'], ['color', '#fff'], ['font', '600 12px/1.4 system-ui, sans-serif'],
-    ['z-index', '2147483647'],
-  ];
-  for (const [prop, value] of css) badge.style.setProperty(prop, value, 'important');
-  badge.textContent = `Kairos preview: ${id} — nothing is recorded`;
-  (document.body ?? document.documentElement).appendChild(badge);
-  try {
-    (badge as HTMLElement & { showPopover(): void }).showPopover();
-  } catch {
-    // no popover support: the fixed position still shows it, below a modal's backdrop
-  }
-  return badge;
 }

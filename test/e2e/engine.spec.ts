@@ -112,3 +112,29 @@ test('?kairos_disable=1 turns Kairos off for the page', async ({ page }) => {
   await expect(page.locator('kairos-campaign')).toHaveCount(0);
   expect(calls).toEqual([]);
 });
+
+test('an exit-intent modal loads its trigger on demand and shows when the pointer leaves through the top', async ({ page }) => {
+  const exitConfig = fullDemoConfig.replace(
+    /  - id: welcome-10\n    type: modal\n    priority: 30\n    trigger: \{ type: page_views, count: 2 \}/,
+    '  - id: welcome-10\n    type: modal\n    priority: 30\n    trigger: { type: exit_intent, min_dwell_seconds: 1 }',
+  );
+  expect(exitConfig).not.toBe(fullDemoConfig);
+  const other = await startKairos({ config: exitConfig });
+  try {
+    const chunks: string[] = [];
+    page.on('request', (r) => r.url().includes('/kairos-ui/exit-intent-') && chunks.push(r.url()));
+    await page.goto(other.url + '/');
+    await settle(page);
+    expect(chunks).toHaveLength(1); // fetched because a campaign on this page uses exit intent
+    await expect(modals(page)).toHaveCount(0);
+    await page.waitForTimeout(1000); // past min_dwell_seconds
+    await page.mouse.move(400, 300);
+    await page.mouse.move(400, 40, { steps: 4 });
+    await page.mouse.move(400, -30);
+    await expect(page.getByRole('dialog', { name: /Welcome to Northwind/ })).toBeVisible();
+    const shown = await waitFor('Campaign Shown', () => other.events('Campaign Shown').find((e) => e.campaign_id === 'welcome-10'));
+    expect(shown.props).toMatchObject({ trigger: 'exit_intent', signal: 'pointer_exit' });
+  } finally {
+    await other.stop();
+  }
+});

@@ -15,7 +15,13 @@ const dist = join(root, 'dist', 'widget');
 if (!process.argv.includes('--no-build')) execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
 
 const KB = 1024;
-const LAZY = { 'targeting-': 'rule engine, when a campaign has an audience', 'exit-intent-': 'exit-intent trigger, when a campaign uses it' };
+const LAZY = {
+  'targeting-': 'rule engine, when a campaign has an audience',
+  'exit-intent-': 'exit-intent trigger, when a campaign uses it',
+  'debug-': 'debug explanations and preview, only with ?kairos_debug / ?kairos_preview',
+  'pages-': 'shared by lazy chunks (page globs)',
+  'safe-': 'shared by lazy chunks (error boundary)',
+};
 const what = (f) =>
   f.startsWith('ui-runtime-') ? 'UI runtime (Preact), once per page' : (Object.entries(LAZY).find(([p]) => f.startsWith(p))?.[1] ?? 'one campaign UI, when it shows');
 const files = [

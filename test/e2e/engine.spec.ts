@@ -83,6 +83,7 @@ test('?kairos_debug=1 explains every decision, layer by layer', async ({ page })
   expect(lines.some((l) => l.startsWith('[kairos] welcome-10 (page view): yes'))).toBe(true);
 
   await page.keyboard.press('Escape');
+  await expect(modals(page)).toHaveCount(0); // dismissed (the dialog reports its close a moment after Escape)
   lines.length = 0;
   await page.goto(kairos.url + '/cart?kairos_debug=1');
   await waitFor('the next page explained', () => lines.some((l) => l.includes('welcome-10 (page view): no — frequency: shown 1×, limit 1 per session')) || undefined);

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: every suite, one verdict. Steps:
 //   1. find (or, on a fresh root machine, install) Chromium via test/browser.ts, and pass it on as CHROMIUM_PATH;
-//   2. `npm run build` (the browser specs load the built widget from dist/);
+//   2. `tsc --noEmit` (a type error counts as one failure), then `npm run build` (the browser specs load the
+//      built widget from dist/);
 //   3. unit/integration tests: vitest (test/**/*.test.ts), output streamed, JSON report parsed;
 //   4. browser tests: Playwright (test/e2e/**/*.spec.ts), output streamed, JSON report parsed;
 //   5. a line per suite, then — always as the very last line — `N passed, N failed` (+ `, N skipped` if any).
@@ -95,6 +96,18 @@ let browserError = '';
 
 // 2. Build -----------------------------------------------------------------------------------------------------
 let buildFailed = false;
+heading('typecheck');
+{
+  // Vite and vitest strip types without checking them; this is where a type error fails the suite.
+  const r = await run([...bin('tsc'), '--noEmit']);
+  if (r.code !== 0) {
+    suites.push({ name: 'typecheck', passed: 0, failed: 1, skipped: 0, status: `FAILED, counted as 1 failure (tsc ${r.why})` });
+    failures.push(`typecheck › tsc --noEmit found errors (see above)`);
+  } else {
+    suites.push({ name: 'typecheck', passed: 0, failed: 0, skipped: 0, status: `ok (${r.secs}s)` });
+  }
+}
+
 heading('build');
 {
   const pkg = readJson(join(root, 'package.json')) ?? {};

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { MIGRATIONS, buildEventQuery, openSqliteStore, type SqliteStore } from '../server/store/sqlite';
+import { MIGRATIONS, buildEventQuery, openSqliteStore } from '../server/store/sqlite';
 import type { Store } from '../server/store/types';
 import { makeEvent, runStoreContract } from './store.contract';
 

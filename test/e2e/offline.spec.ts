@@ -2,19 +2,13 @@
 // the Kairos server is stopped mid-visit: the shop keeps working with no uncaught error, and events made
 // meanwhile arrive — once each — when the server is back.
 import { expect, test } from '@playwright/test';
-import { collectPageErrors, demoConfig, startKairos, startShop, waitFor, type Kairos } from './support';
+import { collectPageErrors, startKairosWithShop, startShop, waitFor, type Kairos } from './support';
 
 let kairos: Kairos;
 let shop: Awaited<ReturnType<typeof startShop>>;
 
 test.beforeAll(async () => {
-  // The shop's origin must be allowed to post events; the port is known only once the server is up.
-  kairos = await startKairos({ config: demoConfig, demo: false });
-  shop = await startShop(kairos.url);
-  await kairos.stop();
-  const { writeFileSync } = await import('node:fs');
-  writeFileSync(kairos.configFile, demoConfig.replace('allowed_origins: []', `allowed_origins: ["${shop.url}"]`));
-  await kairos.start();
+  ({ kairos, shop } = await startKairosWithShop());
 });
 test.afterAll(async () => {
   await kairos.stop();

@@ -2,7 +2,7 @@
 // twice is harmless, SPA navigation counts page views only when the URL really changes, and misuse of the API
 // never throws into the page.
 import { expect, test } from '@playwright/test';
-import { collectPageErrors, collectPostedEvents, demoConfig, startKairos, startShop, waitFor, type Kairos } from './support';
+import { collectPageErrors, collectPostedEvents, startKairosWithShop, startShop, waitFor, type Kairos } from './support';
 
 const stub = `<script>window.kairos=window.kairos||function(){(kairos.q=kairos.q||[]).push(arguments)}</script>`;
 const page = (body: string, head = '') => `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>t</title>${head}</head><body>${body}</body></html>`;
@@ -11,24 +11,21 @@ let kairos: Kairos;
 let shop: Awaited<ReturnType<typeof startShop>>;
 
 test.beforeAll(async () => {
-  kairos = await startKairos({ demo: false });
-  const tag = `<script async src="${kairos.url}/kairos.js" data-api="${kairos.url}"></script>`;
-  shop = await startShop(kairos.url, {
-    '/twice': page('<main>twice</main>', stub + tag + tag + `<script>kairos('track', 'Early Call', { n: 1 })</script>`),
-    '/spa': page(
-      `<main>spa</main>
-       <button id="push" onclick="history.pushState({}, '', '/spa/next')">push</button>
-       <button id="same" onclick="history.replaceState({}, '', location.href)">same</button>
-       <button id="hash" onclick="location.hash = 'section'">hash</button>
-       <button id="back" onclick="history.back()">back</button>`,
-      stub + tag,
-    ),
-    '/misuse': page('<main>misuse</main>', stub + tag + `<script>kairos('nonsense'); kairos('track'); kairos('track', 'Ok After Misuse', 5); kairos('track', 'Fine', { a: 1 })</script>`),
-  });
-  await kairos.stop();
-  const { writeFileSync } = await import('node:fs');
-  writeFileSync(kairos.configFile, demoConfig.replace('allowed_origins: []', `allowed_origins: ["${shop.url}"]`));
-  await kairos.start();
+  ({ kairos, shop } = await startKairosWithShop((api) => {
+    const tag = `<script async src="${api}/kairos.js" data-api="${api}"></script>`;
+    return {
+      '/twice': page('<main>twice</main>', stub + tag + tag + `<script>kairos('track', 'Early Call', { n: 1 })</script>`),
+      '/spa': page(
+        `<main>spa</main>
+         <button id="push" onclick="history.pushState({}, '', '/spa/next')">push</button>
+         <button id="same" onclick="history.replaceState({}, '', location.href)">same</button>
+         <button id="hash" onclick="location.hash = 'section'">hash</button>
+         <button id="back" onclick="history.back()">back</button>`,
+        stub + tag,
+      ),
+      '/misuse': page('<main>misuse</main>', stub + tag + `<script>kairos('nonsense'); kairos('track'); kairos('track', 'Ok After Misuse', 5); kairos('track', 'Fine', { a: 1 })</script>`),
+    };
+  }));
 });
 test.afterAll(async () => {
   await kairos.stop();

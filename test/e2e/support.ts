@@ -170,6 +170,20 @@ export async function startShop(apiUrl: string, extraPages: Record<string, strin
   };
 }
 
+/**
+ * A Kairos server (no demo of its own) and the demo shop on another origin pointing at it, with that origin in
+ * `site.allowed_origins`. The shop's port is known only once it listens, and the shop needs the API's URL, so
+ * the server starts, the shop starts, and the server restarts with the shop allowed.
+ */
+export async function startKairosWithShop(extraPages: (apiUrl: string) => Record<string, string> = () => ({})) {
+  const kairos = await startKairos({ demo: false });
+  const shop = await startShop(kairos.url, extraPages(kairos.url));
+  await kairos.stop();
+  writeFileSync(kairos.configFile, demoConfig.replace('allowed_origins: []', `allowed_origins: ["${shop.url}"]`));
+  await kairos.start();
+  return { kairos, shop };
+}
+
 /** Uncaught errors and unhandled rejections in the page — what a shop owner would see as "the widget broke my page". */
 export function collectPageErrors(page: Page): string[] {
   const errors: string[] = [];

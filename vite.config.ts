@@ -82,9 +82,9 @@ export default defineConfig(({ mode }) => {
           entryFileNames: '[name]-[hash].js',
           chunkFileNames: '[name]-[hash].js',
           // Preact (+ signals) in one chunk of its own: fetched once, whichever campaign shows first. The tiny
-          // stylesheet helper every campaign imports rides along, rather than becoming a 200-byte chunk of its own.
+          // stylesheet and host helpers every campaign imports ride along, rather than becoming tiny chunks of their own.
           codeSplitting: {
-            groups: [{ name: 'ui-runtime', test: /node_modules[\\/](preact|@preact)[\\/]|widget[\\/]ui[\\/]styles\.ts$/ }],
+            groups: [{ name: 'ui-runtime', test: /node_modules[\\/](preact|@preact)[\\/]|widget[\\/]ui[\\/](styles|mount)\.ts$/ }],
           },
         },
       },

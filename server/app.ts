@@ -2,6 +2,8 @@
 //
 //   GET  /v1/config      the public config (ETag, revalidated on every page load)
 //   POST /v1/events      a batch of events, stored all-or-nothing, acknowledged once durable
+//   POST /v1/offers/:id  an exit offer's code and fixed deadline for one visitor (server/offers.ts)
+//   GET  /v1/offers/verify?token=…  checks a signed grant (for the shop's checkout)
 //   GET  /schema.json    the JSON Schema for kairos.yaml (editor autocomplete)
 //   GET  /healthz        liveness: the store answers
 //   GET  /kairos.js      the loader script shops embed; /kairos-ui/* the content-hashed chunks it imports
@@ -9,14 +11,15 @@
 //
 // Bad input gets a 4xx naming the problem, never a 5xx. A 503 means the server cannot do its part right now
 // (the store failed: retry; the widget is not built) and is never about what the client sent.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { matchedRoutes } from 'hono/route';
-import { configJsonSchema } from './config';
+import { configJsonSchema, publicCampaign } from './config';
 import type { LoadedConfig } from './config-watch';
 import { parseBatch, toStoredEvents } from './events';
+import { answerOffer, poolPath, verifyGrant } from './offers';
 import { isAllowedOrigin } from './origin';
 import { etagMatches, readStatic, safeSegments, type StaticFile } from './static';
 import type { Store } from './store/types';
@@ -38,6 +41,8 @@ export interface AppDeps {
   demoDir?: string | null;
   log: AppLog;
   now?: () => number;
+  /** Signs offer grants; default KAIROS_SECRET, else random per process (grants then verify only until restart). */
+  secret?: string | Buffer;
 }
 
 /** Largest accepted POST /v1/events body. A full batch (100 events) is far below it. */
@@ -109,12 +114,12 @@ export function createApp(deps: AppDeps): Hono {
   // --- /v1/campaigns/:id/preview -------------------------------------------------------------------------------
 
   // ?kairos_preview=<id> shows a campaign now, even when it is switched off or out of its schedule: the browser
-  // gets it in its public form, without enabled/schedule. A preview records nothing, so nothing here is secret
-  // that the live page would not show once the campaign is on.
+  // gets it in its public form, without enabled/schedule. A preview records nothing and an exit offer previews
+  // with a sample code, so nothing here is secret that the live page would not show once the campaign is on.
   app.get('/v1/campaigns/:id/preview', (c) => {
     const campaign = config.current.config.campaigns.find((x) => x.id === c.req.param('id'));
     if (!campaign) return c.json({ error: `no campaign "${c.req.param('id')}" in the config` }, 404);
-    const { enabled: _enabled, schedule: _schedule, ...pub } = campaign;
+    const { schedule: _schedule, ...pub } = publicCampaign(campaign, config.current.config);
     c.header('Cache-Control', 'no-store');
     return c.json(pub);
   });
@@ -161,6 +166,47 @@ export function createApp(deps: AppDeps): Hono {
   app.on(['GET', 'PUT', 'PATCH', 'DELETE'], '/v1/events', (c) => {
     c.header('Allow', 'POST, OPTIONS');
     return c.json({ error: `use POST for /v1/events` }, 405);
+  });
+
+  // --- exit offers ---------------------------------------------------------------------------------------------
+
+  const secret = deps.secret ?? process.env['KAIROS_SECRET'] ?? randomBytes(32);
+  const VISITOR = /^[A-Za-z0-9_-]{8,64}$/;
+
+  app.post('/v1/offers/:id', bodyLimit({ maxSize: 4096, onError: (c) => c.json({ error: 'request body too large' }, 413) }), async (c) => {
+    let visitorId: unknown;
+    try {
+      visitorId = (JSON.parse(await c.req.text()) as { visitor_id?: unknown } | null)?.visitor_id;
+    } catch {
+      return c.json({ error: 'send {"visitor_id": "…"} as JSON' }, 400);
+    }
+    if (typeof visitorId !== 'string' || !VISITOR.test(visitorId))
+      return c.json({ error: 'visitor_id: an opaque id of 8–64 characters [A-Za-z0-9_-]' }, 400);
+    const campaign = config.current.config.campaigns.find((x) => x.id === c.req.param('id'));
+    c.header('Cache-Control', 'no-store');
+    try {
+      const answer = await answerOffer({
+        campaign: campaign?.type === 'exit_offer' ? campaign : undefined,
+        visitorId,
+        configFile: config.file,
+        store,
+        secret,
+        now: now(),
+      });
+      if (answer.status === 503) log.error({ campaign: campaign?.id, err: answer.body.error }, 'exit offer cannot hand out codes');
+      return c.json(answer.body, answer.status);
+    } catch (e) {
+      log.error({ err: e instanceof Error ? e.message : String(e) }, 'offer grant failed');
+      c.header('Retry-After', '5');
+      return c.json({ error: 'could not store the offer; retry later' }, 503);
+    }
+  });
+
+  app.get('/v1/offers/verify', (c) => {
+    const grant = verifyGrant(secret, c.req.query('token') ?? '');
+    c.header('Cache-Control', 'no-store');
+    if (!grant) return c.json({ valid: false, error: 'not a token signed by this server' }, 400);
+    return c.json({ valid: grant.deadline > now(), expired: grant.deadline <= now(), ...grant });
   });
 
   // --- editor schema, health -----------------------------------------------------------------------------------
@@ -236,13 +282,24 @@ export function createApp(deps: AppDeps): Hono {
     };
     app.get('/', page('index.html'));
     for (const p of ['/products/:id', '/products/:id/']) app.get(p, page('product.html'));
-    for (const name of ['cart', 'checkout', 'order-complete']) app.get(`/${name}`, page(`${name}.html`));
+    for (const name of ['cart', 'checkout', 'order-complete', 'datalayer']) app.get(`/${name}`, page(`${name}.html`));
+    // Shopify's discount link, as the demo's exit offer uses it: remember the code, then go on to the cart.
+    app.get('/discount/:code', (c) => {
+      const code = c.req.param('code').replace(/[^A-Za-z0-9_-]/g, '').slice(0, 64);
+      const to = c.req.query('redirect') ?? '/cart';
+      c.header('Set-Cookie', `discount_code=${code}; Path=/; SameSite=Lax`);
+      return c.redirect(/^\/(?!\/)/.test(to) ? to : '/cart', 302);
+    });
 
     app.get('/*', async (c) => {
       if (c.req.path.startsWith('/v1/')) return c.notFound();
       const segments = safeSegments(rawPath(c));
       if (!segments || !demoFileAllowed(segments)) return c.text('not found', 404);
-      if (configFile && resolve(demoDir, ...segments) === configFile) return c.text('not found', 404);
+      const asked = resolve(demoDir, ...segments);
+      if (configFile && asked === configFile) return c.text('not found', 404);
+      // Coupon pools are secrets too: each code is meant for one shopper.
+      for (const x of config.current.config.campaigns)
+        if (x.type === 'exit_offer' && 'pool' in x.coupon && asked === poolPath(configFile ?? 'kairos.yaml', x.coupon.pool)) return c.text('not found', 404);
       const file = await readStatic(demoDir, segments);
       return file ? sendFile(c, file, 'no-cache') : c.text('not found', 404);
     });

@@ -16,7 +16,8 @@ import {
   type YAMLMap,
 } from 'yaml';
 import { z } from 'zod';
-import { Condition, KairosConfig, Operators, RULE_FIELDS, type PublicCampaign, type PublicConfig, type Rule } from './schema';
+import { poolPath, readPool } from './offers';
+import { Condition, KairosConfig, Operators, RULE_FIELDS, type Campaign, type OmitEach, type PublicCampaign, type PublicConfig, type Rule } from './schema';
 import { InvalidDateTime, zonedToUtc } from './time';
 
 export interface ConfigError {
@@ -83,7 +84,7 @@ export function parseConfig(source: string, file: string): ConfigResult {
   const parsed = KairosConfig.safeParse(data);
   if (!parsed.success) return fail(parsed.error.issues.flatMap((issue) => issueErrors(issue, doc, data, at)));
 
-  const semantic = semanticErrors(parsed.data, doc, at);
+  const semantic = semanticErrors(parsed.data, doc, at, file);
   if (semantic.length > 0) return fail(semantic);
 
   const pub = compile(parsed.data);
@@ -548,7 +549,7 @@ function lowerFirst(s: string): string {
 // ---------------------------------------------------------------------------------------------------------
 // Rules zod cannot see: they need the time-zone arithmetic.
 
-function semanticErrors(config: KairosConfig, doc: Doc, at: At): ConfigError[] {
+function semanticErrors(config: KairosConfig, doc: Doc, at: At, file: string): ConfigError[] {
   const errors: ConfigError[] = [];
   const fail = (path: PathSegment[], message: string) => errors.push(at(locate(doc, path).offset, formatPath(path), message));
 
@@ -567,6 +568,16 @@ function semanticErrors(config: KairosConfig, doc: Doc, at: At): ConfigError[] {
     if (cycle) fail(['segments', name], `segments refer to each other in a loop: ${cycle.join(' → ')}`);
   }
   config.campaigns.forEach((c, i) => c.audience && checkRefs(c.audience, ['campaigns', i, 'audience']));
+
+  // A coupon pool file exists and holds unique codes (it is read again when it changes; see server/offers.ts).
+  config.campaigns.forEach((c, i) => {
+    if (c.type !== 'exit_offer' || !('pool' in c.coupon)) return;
+    try {
+      readPool(poolPath(file, c.coupon.pool));
+    } catch (e) {
+      fail(['campaigns', i, 'coupon', 'pool'], e instanceof Error ? e.message : String(e));
+    }
+  });
 
   config.campaigns.forEach((campaign, i) => {
     const schedule = campaign.schedule;
@@ -599,12 +610,28 @@ function semanticErrors(config: KairosConfig, doc: Doc, at: At): ConfigError[] {
 export function compile(config: KairosConfig): PublicConfig {
   const campaigns = config.campaigns
     .filter((c) => c.enabled)
-    .map(({ enabled: _enabled, schedule, ...rest }): PublicCampaign => {
+    .map((campaign): PublicCampaign => {
+      const { schedule, ...rest } = publicCampaign(campaign, config);
       const resolved = schedule && resolveSchedule(schedule);
-      return resolved ? { ...rest, schedule: resolved } : rest;
+      return (resolved ? { ...rest, schedule: resolved } : rest) as PublicCampaign;
     });
-  const body = { campaigns, segments: config.segments, fatigue: config.fatigue };
+  const body = { campaigns, segments: config.segments, fatigue: config.fatigue, cart: config.cart };
   return { version: contentHash(body), ...body };
+}
+
+/**
+ * A campaign as browsers may see it (its schedule still as written): without the switch; an exit offer without
+ * its coupon (codes are handed out one by one by POST /v1/offers/:id); a cart reminder kept off the cart and
+ * checkout pages.
+ */
+export function publicCampaign(campaign: Campaign, config: KairosConfig): OmitEach<Campaign, 'enabled' | 'coupon'> {
+  const { enabled: _enabled, ...rest } = campaign;
+  if (rest.type === 'exit_offer') {
+    const { coupon: _coupon, ...offer } = rest;
+    return offer;
+  }
+  if (rest.type === 'cart_reminder') return { ...rest, pages: { ...rest.pages, exclude: [...rest.pages.exclude, ...config.cart.pages] } };
+  return rest;
 }
 
 function resolveSchedule(schedule: NonNullable<KairosConfig['campaigns'][number]['schedule']>) {

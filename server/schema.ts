@@ -292,8 +292,144 @@ export const Modal = z
   })
   .strict();
 
+/** Copy that may hold merge tags: `{{cart.count}}`, `{{traits.first_name | there}}` (inserted as text, never HTML). */
+const copy = (max: number) => z.string().min(1).max(max);
+
+/** Counted copy: one string, or one per plural category (Intl.PluralRules: zero, one, two, few, many, other). */
+const pluralCopy = (max: number) =>
+  z.union([
+    copy(max),
+    z
+      .object({ zero: copy(max), one: copy(max), two: copy(max), few: copy(max), many: copy(max), other: copy(max) })
+      .partial({ zero: true, one: true, two: true, few: true, many: true })
+      .strict(),
+  ]);
+
+const accentTheme = z
+  .object({ accent: cssColor.default('#0f5c57'), accent_text: cssColor.default('#ffffff') })
+  .strict()
+  .default({ accent: '#0f5c57', accent_text: '#ffffff' });
+
+/** A coupon: one code for everyone, or one unique code per visitor from a file of codes (one per line). */
+export const Coupon = z.union([
+  z.object({ code: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a code of letters, digits, "-" or "_"') }).strict(),
+  z
+    .object({
+      pool: z.string().min(1).describe('A text file of unique codes, one per line, relative to kairos.yaml; each is handed out once.'),
+    })
+    .strict(),
+]);
+
+export const ExitOffer = z
+  .object({
+    ...campaignBase,
+    type: z.literal('exit_offer'),
+    trigger: Trigger.default({
+      type: 'exit_intent',
+      min_dwell_seconds: 3,
+      sensitivity_px: 12,
+      mobile: { scroll_up: true, tab_return: true, inactivity_seconds: 30 },
+    }),
+    content: z
+      .object({
+        headline: copy(120),
+        text: copy(600).optional().describe('Plain text with merge tags, e.g. {{traits.first_name | there}}.'),
+        button: z.string().min(1).max(60).default('Apply my discount').describe('Label of the call to action that applies the code.'),
+        copy_label: z.string().min(1).max(40).default('Copy code'),
+        copied_label: z.string().min(1).max(60).default('Code copied'),
+        deadline_label: z.string().min(1).max(60).default('Offer ends in'),
+        close_label: z.string().min(1).max(60).default('No thanks'),
+      })
+      .strict(),
+    coupon: Coupon,
+    apply_url: z
+      .string()
+      .refine((u) => u.includes('{code}'), { message: 'put {code} where the code goes, e.g. /discount/{code}?redirect=/cart' })
+      .pipe(safeUrl)
+      .default('/discount/{code}?redirect=/cart')
+      .describe('Where the call to action goes; {code} is replaced by the (URL-encoded) code.'),
+    valid_minutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(60 * 24 * 30)
+      .default(30)
+      .describe('The deadline: this long after the offer is first shown to a visitor, fixed by the server.'),
+    theme: accentTheme,
+  })
+  .strict();
+
+export const CartReminder = z
+  .object({
+    ...campaignBase,
+    type: z.literal('cart_reminder'),
+    trigger: Trigger.default({ type: 'cart' }),
+    position: z.enum(['bottom-right', 'bottom-left']).default('bottom-right').describe('A slide-in in this corner (full width on phones).'),
+    content: z
+      .object({
+        headline: pluralCopy(120).default({ one: 'You left {{cart.count}} item in your cart', other: 'You left {{cart.count}} items in your cart' }),
+        text: copy(300).optional(),
+        button: z
+          .object({ label: z.string().min(1).max(60), url: safeUrl })
+          .strict()
+          .default({ label: 'Back to my cart', url: '/cart' }),
+        close_label: z.string().min(1).max(60).default('Close'),
+      })
+      .strict()
+      .default({
+        headline: { one: 'You left {{cart.count}} item in your cart', other: 'You left {{cart.count}} items in your cart' },
+        button: { label: 'Back to my cart', url: '/cart' },
+        close_label: 'Close',
+      }),
+    theme: accentTheme,
+  })
+  .strict();
+
 /** Campaigns are a discriminated union on `type`; later campaign types join this list. */
-export const Campaign = z.discriminatedUnion('type', [AnnouncementBar, Modal]);
+export const Campaign = z.discriminatedUnion('type', [AnnouncementBar, Modal, ExitOffer, CartReminder]);
+
+// ---------------------------------------------------------------------------------------------------------
+// The cart: where the widget learns it (adapters), and what the server does when it is abandoned (webhooks).
+
+export const CART_ADAPTERS = ['events', 'datalayer', 'shopify', 'woocommerce'] as const;
+
+export const CartAdapter = z
+  .object({
+    type: z.enum(CART_ADAPTERS).describe(
+      'events: kairos("track", "Product Added", …); datalayer: GA4 e-commerce pushes on window.dataLayer; shopify: /cart.js; woocommerce: the Store API cart',
+    ),
+    pages: z.array(pathGlob).min(1).default(['/**']).describe('Use this adapter on these pages (the first adapter that matches wins).'),
+    url: safeUrl.optional().describe('Where the cart is read: default /cart.js (shopify), /wp-json/wc/store/v1/cart (woocommerce).'),
+  })
+  .strict();
+
+export const Cart = z
+  .object({
+    adapters: z.array(CartAdapter).min(1).default([{ type: 'events', pages: ['/**'] }]),
+    currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR').default('EUR').describe('When the cart itself does not say.'),
+    pages: z
+      .array(pathGlob)
+      .default(['/cart/**', '/checkout/**'])
+      .describe('The cart and checkout pages: cart reminders never show there.'),
+  })
+  .strict();
+
+const httpUrl = z.string().regex(/^https?:\/\/[^/\s]+(\/\S*)?$/i, 'an http(s):// URL');
+
+export const Webhooks = z
+  .object({
+    endpoints: z
+      .array(z.object({ url: httpUrl }).strict())
+      .default([])
+      .describe('Where cart.abandoned is delivered (Standard Webhooks; secret from KAIROS_WEBHOOK_SECRET).'),
+    abandon_after_minutes: z.number().int().min(1).max(60 * 24 * 7).default(60).describe('No cart activity this long, no order: abandoned.'),
+    recovery_url: httpUrl.optional().describe('The absolute URL of the cart page, sent in the webhook with ?kairos_cart=<id> and utm tags.'),
+    allow_private_networks: z
+      .boolean()
+      .default(false)
+      .describe('Allow endpoints on loopback, private or link-local addresses (refused by default).'),
+  })
+  .strict();
 
 export const Fatigue = z
   .object({
@@ -318,10 +454,14 @@ export const KairosConfig = z
       .default({ name: 'My shop', allowed_origins: [] }),
     fatigue: Fatigue.default({ modals_per_session: 1, modals_per_day: 3 }),
     segments: z.record(id, Rule).default({}).describe('Named audiences, used in rules as { segment: name }.'),
+    cart: Cart.default({ adapters: [{ type: 'events', pages: ['/**'] }], currency: 'EUR', pages: ['/cart/**', '/checkout/**'] }),
+    webhooks: Webhooks.default({ endpoints: [], abandon_after_minutes: 60, allow_private_networks: false }),
     campaigns: z.array(Campaign).default([]),
   })
   .strict()
   .superRefine((cfg, ctx) => {
+    if (cfg.webhooks.endpoints.length && !cfg.webhooks.recovery_url)
+      ctx.addIssue({ code: 'custom', path: ['webhooks', 'recovery_url'], message: 'webhooks need a recovery_url: the absolute URL of the cart page' });
     const seen = new Map<string, number>();
     cfg.campaigns.forEach((c, i) => {
       const first = seen.get(c.id);
@@ -335,6 +475,10 @@ export type KairosConfig = z.infer<typeof KairosConfig>;
 export type Campaign = z.infer<typeof Campaign>;
 export type AnnouncementBar = z.infer<typeof AnnouncementBar>;
 export type Modal = z.infer<typeof Modal>;
+export type ExitOffer = z.infer<typeof ExitOffer>;
+export type CartReminder = z.infer<typeof CartReminder>;
+export type Cart = z.infer<typeof Cart>;
+export type Webhooks = z.infer<typeof Webhooks>;
 export type Trigger = z.infer<typeof Trigger>;
 export type Frequency = z.infer<typeof Frequency>;
 export type Fatigue = z.infer<typeof Fatigue>;
@@ -344,9 +488,10 @@ export type Fatigue = z.infer<typeof Fatigue>;
 // widget never does time-zone arithmetic.
 
 // Omit over each union member: a plain Omit<Campaign, …> keeps only the keys all campaign types share.
-type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+export type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-export type PublicCampaign = OmitEach<Campaign, 'enabled' | 'schedule'> & {
+/** An exit offer's coupon stays on the server: browsers get their code from POST /v1/offers/:id. */
+export type PublicCampaign = OmitEach<Campaign, 'enabled' | 'schedule' | 'coupon'> & {
   /** UTC epoch milliseconds; absent means open-ended. */
   schedule?: { start?: number; end?: number };
 };
@@ -357,6 +502,8 @@ export interface PublicConfig {
   campaigns: PublicCampaign[];
   segments: Record<string, Rule>;
   fatigue: Fatigue;
+  /** The cart adapters and the cart/checkout pages. */
+  cart: Cart;
 }
 
 // ---------------------------------------------------------------------------------------------------------

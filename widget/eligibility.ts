@@ -34,8 +34,8 @@ export interface ShowContext extends EligibilityContext {
 /** One layer's verdict: undefined when it passes, else why not. */
 type Layer<C> = [name: string, check: (c: PublicCampaign, x: C) => string | undefined];
 
-/** Campaign types that interrupt the shopper, and so spend the fatigue budget (bars do not). */
-const INTERRUPTING: readonly string[] = ['modal'];
+/** Campaign types that interrupt the shopper, and so spend the fatigue budget and take the modal slot (bars do not). */
+const INTERRUPTING: readonly string[] = ['modal', 'exit_offer', 'cart_reminder'];
 export const isInterrupting = (c: PublicCampaign): boolean => INTERRUPTING.includes(c.type);
 
 /** Where a campaign appears: two campaigns never share one (two bars at the bottom would stack). */

@@ -17,14 +17,14 @@ import { eventPath } from './pages';
 import { applyEvent, applyTraits, cartItems, emptyProfile, isProfile, type Profile } from './profile';
 import { watchRoute } from './route';
 import { isDebug, report, safe } from './safe';
+import type * as CartAdapters from './lazy/cart';
 import type * as Debug from './lazy/debug';
 import type * as ExitIntent from './lazy/exit-intent';
 import type * as Targeting from './lazy/targeting';
 import type { KV } from './storage';
 import { createTransport, type Transport } from './transport';
 import { startTrigger } from './triggers';
-import type { UIActions } from './ui/contract';
-import { mountCampaign } from './ui/mount';
+import type { ShowCampaign, UIActions } from './ui/contract';
 
 /** How long a page waits for a fresh config before going with the cached one. */
 const FRESH_CONFIG_WAIT_MS = 400;
@@ -302,10 +302,14 @@ export function createEngine(o: EngineOptions): Engine {
       entry.release = release;
       if (entry.gone) return release();
     }
-    const now = Date.now();
-    change((h) => recordImpression(h, c.id, now, session, isInterrupting(c)));
     try {
-      const unmountUI = await mountCampaign(c, actionsFor(c), { moduleUrl: new URL(file, o.uiBase).href, nonce: o.nonce });
+      const ui = (await import(/* @vite-ignore */ new URL(file, o.uiBase).href)) as { show: ShowCampaign };
+      const env = { api: o.api, visitorId: identity!.visitorId, state: o.state, profile, currency: config?.cart?.currency ?? 'EUR', nonce: o.nonce, preview: !!o.preview };
+      const unmountUI = await ui.show(c, actionsFor(c), env);
+      // Nothing to show after all (an expired offer): no impression, and the slot is free again.
+      if (!unmountUI) return hide(c.id);
+      const now = Date.now();
+      change((h) => recordImpression(h, c.id, now, session, isInterrupting(c)));
       const badge = o.preview ? (await chunk<typeof Debug>('debug')).previewBadge(c.id) : undefined;
       const unmount = () => (unmountUI(), badge?.());
       if (entry.gone) return unmount();
@@ -373,6 +377,11 @@ export function createEngine(o: EngineOptions): Engine {
         config = latest;
         arm(false);
       }
+      // Cart adapters other than kairos('track') calls (lazy/cart.ts): started once, with the newest config.
+      if (config?.cart?.adapters.some((a) => a.type != 'events'))
+        chunk<typeof CartAdapters>('cart')
+          .then((m) => m.start({ cart: config!.cart, track, profile: () => profile, win: window }))
+          .catch((e) => report('cart', e));
     },
   };
 }

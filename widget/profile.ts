@@ -3,13 +3,19 @@
 // Added, Product Removed, Cart Viewed, Order Completed), as a pure reducer; the engine keeps it in IndexedDB.
 export interface CartLine {
   quantity: number;
+  /** Unit price in the cart currency (major units, e.g. 59.9). */
   price: number;
   category?: string;
+  name?: string;
+  /** Product image URL (Segment's `image_url`). */
+  image?: string;
 }
 
 export interface Profile {
   viewed: { categories: string[]; products: string[] };
   cart: Record<string, CartLine>;
+  /** ISO 4217 code of the cart, from the events' `currency`; absent until an event says. */
+  currency?: string;
   orders: { count: number; total: number; categories: string[]; last?: number };
   traits: Record<string, string | number | boolean | null>;
 }
@@ -35,9 +41,17 @@ const productsOf = (p: Props): Record<string, unknown>[] =>
 
 const lineFrom = (item: Record<string, unknown>, quantity: number): CartLine => {
   const line: CartLine = { quantity, price: num(item['price']) ?? 0 };
-  const category = str(item['category']);
-  if (category) line.category = category;
+  for (const [to, from] of [['category'], ['name'], ['image', 'image_url']] as const) {
+    const v = str(item[from ?? to]);
+    if (v) line[to] = v;
+  }
   return line;
+};
+
+/** The profile with the cart (and the event's currency, if it names one). */
+const withCart = (profile: Profile, cart: Record<string, CartLine>, props: Props): Profile => {
+  const currency = str(props?.['currency']);
+  return currency ? { ...profile, cart, currency } : { ...profile, cart };
 };
 
 /** The profile after one tracked event. Unknown events and malformed props leave it as it was. */
@@ -54,7 +68,7 @@ export function applyEvent(profile: Profile, name: string, props: Props, now: nu
       const qty = num(props?.['quantity']) ?? 1;
       const prev = profile.cart[id];
       const line = lineFrom(props ?? {}, (prev?.quantity ?? 0) + qty);
-      return { ...profile, cart: { ...profile.cart, [id]: line } };
+      return withCart(profile, { ...profile.cart, [id]: line }, props);
     }
     case 'Product Removed': {
       if (!id || !profile.cart[id]) return profile;
@@ -74,7 +88,7 @@ export function applyEvent(profile: Profile, name: string, props: Props, now: nu
         const pid = str(item['product_id']) ?? str(item['id']);
         if (pid) cart[pid] = lineFrom(item, num(item['quantity']) ?? 1);
       }
-      return { ...profile, cart };
+      return withCart(profile, cart, props);
     }
     case 'Order Completed': {
       const products = productsOf(props);

@@ -71,6 +71,12 @@ function lineItem(line, onChange) {
   );
 }
 
+/** The code a discount link (/discount/CODE, as the exit offer's button uses) left in a cookie, if any. */
+function discountNote() {
+  const code = /(?:^|;\s*)discount_code=([A-Za-z0-9_-]+)/.exec(document.cookie)?.[1];
+  return code ? el('p', { class: 'discount', 'data-testid': 'discount-code', text: `Discount code ${code} applied at checkout.` }) : null;
+}
+
 /** @param {HTMLElement} main */
 export function renderCart(main) {
   const root = main.querySelector('[data-role="cart"]');
@@ -122,6 +128,7 @@ export function renderCart(main) {
             el('div', {}, el('dt', { text: `Items (${count})` }), el('dd', { text: formatMoney(subtotal) })),
             el('div', { class: 'summary-total' }, el('dt', { text: 'Subtotal' }), el('dd', { 'data-testid': 'subtotal', text: formatMoney(subtotal) })),
           ),
+          discountNote(),
           el('p', { class: 'muted small', text: 'Shipping and taxes: none — this is a demo shop.' }),
           el('a', { class: 'button button-block button-large', href: '/checkout', 'data-testid': 'checkout', text: 'Checkout' }),
           el('a', { class: 'text-link', href: '/', text: 'Continue shopping' }),

@@ -49,7 +49,7 @@ function modal(content: Partial<Modal['content']> = {}, theme?: Modal['theme']):
   } as Modal;
 }
 
-/** The IIFE bundle: modal.tsx's `mount`, the dialog shell and ui/mount.ts's `mountCampaign`, with Preact. */
+/** The IIFE bundle: modal.tsx's `mount`, the dialog shell and ui/mount.ts's `showWith`, with Preact. */
 let bundle = '';
 
 test.beforeAll(async () => {
@@ -68,7 +68,7 @@ test.beforeAll(async () => {
             ? [
                 `export { mount } from ${JSON.stringify(resolve(root, 'widget/campaigns/modal.tsx'))};`,
                 `export { Dialog, mountDialog } from ${JSON.stringify(resolve(root, 'widget/ui/dialog.tsx'))};`,
-                `export { mountCampaign } from ${JSON.stringify(resolve(root, 'widget/ui/mount.ts'))};`,
+                `export { showWith } from ${JSON.stringify(resolve(root, 'widget/ui/mount.ts'))};`,
                 `export { h } from 'preact';`,
               ].join('\n')
             : undefined,
@@ -146,10 +146,9 @@ async function show(page: Page, campaign: Modal = modal()): Promise<void> {
       },
       click: (url: string) => void window.kairosRecord({ action: 'click', url, focused: window.kairosFocused() }),
     };
-    window.kairosHide = await K.mountCampaign(campaign, actions, {
-      moduleUrl: 'about:blank',
-      load: async () => ({ mount: (o) => (window.kairosUnmountUI = K.mount(o)) }),
-    });
+    const mount = (o: Parameters<typeof K.mount>[0]) => (window.kairosUnmountUI = K.mount(o) as () => void);
+    const env = { api: location.origin, visitorId: 'v-harness', profile: null as never, state: null as never, currency: 'EUR' };
+    window.kairosHide = (await K.showWith(mount)(campaign, actions, env)) ?? undefined;
   }, campaign);
 }
 

@@ -11,7 +11,11 @@ import Database from 'better-sqlite3';
 import type { Page } from '@playwright/test';
 
 export const root = join(import.meta.dirname, '..', '..');
-export const fullDemoConfig = readFileSync(join(root, 'demo', 'kairos.yaml'), 'utf8');
+/** demo/kairos.yaml, with its coupon pool path made absolute (each server gets a copy of the config in a temp dir). */
+export const fullDemoConfig = readFileSync(join(root, 'demo', 'kairos.yaml'), 'utf8').replace(
+  'pool: coupons/stay10.txt',
+  `pool: ${JSON.stringify(join(root, 'demo', 'coupons', 'stay10.txt'))}`,
+);
 /** The demo config with a fatigue budget of 0 modals: the bar and the shop, without modals in the way. */
 export const demoConfig = fullDemoConfig.replace('modals_per_session: 1', 'modals_per_session: 0');
 if (demoConfig === fullDemoConfig) throw new Error('demo/kairos.yaml no longer sets modals_per_session: 1; update test/e2e/support.ts');

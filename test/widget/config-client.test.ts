@@ -7,8 +7,9 @@ import { bar } from './helpers';
 const API = 'https://kairos.example';
 
 const fatigue = { modals_per_session: 1, modals_per_day: 3 };
-const current: PublicConfig = { version: 'v2-7f3a9c', campaigns: [bar({ id: 'summer-sale', priority: 5 })], segments: {}, fatigue };
-const previous: PublicConfig = { version: 'v1-01b2c3', campaigns: [bar({ id: 'free-shipping' })], segments: {}, fatigue };
+const cart: PublicConfig['cart'] = { adapters: [{ type: 'events', pages: ['/**'] }], currency: 'EUR', pages: ['/cart/**'] };
+const current: PublicConfig = { version: 'v2-7f3a9c', campaigns: [bar({ id: 'summer-sale', priority: 5 })], segments: {}, fatigue, cart };
+const previous: PublicConfig = { version: 'v1-01b2c3', campaigns: [bar({ id: 'free-shipping' })], segments: {}, fatigue, cart };
 
 type Call = { url: string; init: RequestInit | undefined };
 

@@ -5,6 +5,7 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { PublicCampaign } from '../../server/schema';
 import type { MountCampaign, UIActions } from '../ui/contract';
+import { showWith } from '../ui/mount';
 import { adoptStyles } from '../ui/styles';
 
 type Bar = Extract<PublicCampaign, { type: 'announcement_bar' }>;
@@ -65,9 +66,9 @@ function AnnouncementBarView({ campaign, actions }: { campaign: Bar; actions: UI
   );
 }
 
-export const mount: MountCampaign = ({ root, campaign, actions, nonce }) => {
+export const mount: MountCampaign = ({ root, campaign, actions, env }) => {
   if (campaign.type !== 'announcement_bar') throw new Error('announcement-bar cannot render ' + campaign.type);
-  adoptStyles(root, CSS, nonce);
+  adoptStyles(root, CSS, env.nonce);
   const host = root.host as HTMLElement;
   host.style.setProperty('--kairos-bg', campaign.theme.background);
   host.style.setProperty('--kairos-fg', campaign.theme.color);
@@ -79,3 +80,5 @@ export const mount: MountCampaign = ({ root, campaign, actions, nonce }) => {
     container.remove();
   };
 };
+
+export const show = showWith(mount);

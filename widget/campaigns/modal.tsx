@@ -4,8 +4,9 @@
 // way of closing it (Escape, ×, the backdrop, "No thanks") is a dismissal, after which the engine removes it.
 import type { MountCampaign } from '../ui/contract';
 import { Dialog, mountDialog } from '../ui/dialog';
+import { showWith } from '../ui/mount';
 
-export const mount: MountCampaign = ({ root, campaign, actions, nonce }) => {
+export const mount: MountCampaign = ({ root, campaign, actions, env }) => {
   if (campaign.type !== 'modal') throw new Error('modal cannot render ' + campaign.type);
   const { content, theme } = campaign;
   const button = content.button;
@@ -26,6 +27,8 @@ export const mount: MountCampaign = ({ root, campaign, actions, nonce }) => {
     />,
     theme,
     '',
-    nonce,
+    env.nonce,
   );
 };
+
+export const show = showWith(mount);

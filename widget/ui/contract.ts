@@ -1,6 +1,8 @@
 // The seam between the engine (kairos.js, always loaded) and a campaign's UI module (loaded with import()
 // only when that campaign shows). Types only: nothing here ships twice.
 import type { PublicCampaign } from '../../server/schema';
+import type { Profile } from '../profile';
+import type { KV } from '../storage';
 
 export interface UIActions {
   /** The shopper closed the campaign; the engine records it and removes the host. */
@@ -9,14 +11,36 @@ export interface UIActions {
   click(url: string): void;
 }
 
-export interface MountOptions {
-  /** The open shadow root to render into; its host is positioned by the engine. */
-  root: ShadowRoot;
-  campaign: PublicCampaign;
-  actions: UIActions;
+/** What a campaign may know about where it runs, handed over by the engine. */
+export interface UIEnv {
+  /** API origin, e.g. https://kairos.shop.example (exit offers ask it for their code and deadline). */
+  api: string;
+  visitorId: string;
+  /** The engine's IndexedDB store (offers keep their grant there). */
+  state: KV;
+  /** The shopper's profile as the engine knows it now: traits and cart for merge tags and reminders. */
+  profile: Profile;
+  /** The shop's default currency (config `cart.currency`). */
+  currency: string;
+  /** ?kairos_preview: show as it would look, hand out nothing (an exit offer shows a sample code). */
+  preview?: boolean;
   /** CSP nonce from the script tag, for the <style> fallback when constructable stylesheets are missing. */
   nonce?: string | undefined;
 }
 
-/** What every campaign UI module exports as `mount`: renders, and returns how to take it down again. */
-export type MountCampaign = (opts: MountOptions) => () => void;
+export interface MountOptions {
+  /** The open shadow root to render into; its host is positioned by ui/mount.ts. */
+  root: ShadowRoot;
+  campaign: PublicCampaign;
+  actions: UIActions;
+  env: UIEnv;
+}
+
+/**
+ * What a campaign renders with: draws into `root` and returns how to take it down again — or, resolving null,
+ * says it has nothing to show (an offer whose deadline has passed), and the engine counts no impression.
+ */
+export type MountCampaign = (opts: MountOptions) => (() => void) | Promise<(() => void) | null>;
+
+/** What every campaign UI module exports as `show` (see ui/mount.ts): host, shadow root, then `mount`. */
+export type ShowCampaign = (campaign: PublicCampaign, actions: UIActions, env: UIEnv) => Promise<(() => void) | null>;

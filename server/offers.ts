@@ -18,21 +18,22 @@ const MINUTE = 60_000;
 
 export class PoolError extends Error {}
 
-const pools = new Map<string, { mtimeMs: number; codes: string[] }>();
+const pools = new Map<string, { stamp: string; codes: string[] }>();
 
 /**
  * The codes in a pool file: one per line; blank lines and `#` comments skipped. Read again when the file
  * changes. Throws PoolError saying what is wrong (missing, empty, duplicates, a malformed code).
  */
 export function readPool(file: string): string[] {
-  let mtimeMs: number;
+  let stamp: string;
   try {
-    mtimeMs = statSync(file).mtimeMs;
+    const st = statSync(file);
+    stamp = `${st.mtimeMs}:${st.size}`;
   } catch {
     throw new PoolError(`the coupon pool file ${file} does not exist`);
   }
   const cached = pools.get(file);
-  if (cached?.mtimeMs === mtimeMs) return cached.codes;
+  if (cached?.stamp === stamp) return cached.codes;
   const codes: string[] = [];
   const seen = new Set<string>();
   readFileSync(file, 'utf8')
@@ -46,7 +47,7 @@ export function readPool(file: string): string[] {
       codes.push(code);
     });
   if (!codes.length) throw new PoolError(`the coupon pool file ${file} holds no codes`);
-  pools.set(file, { mtimeMs, codes });
+  pools.set(file, { stamp, codes });
   return codes;
 }
 

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, expect, vi } from 'vitest';
 import { compile, configJsonSchema, formatConfigError, loadConfigFile, parseConfig } from '../server/config';
@@ -43,19 +44,19 @@ const cases: [name: string, source: string, expected: string[]][] = [
   [
     'unknown campaign type lists the types',
     lines('campaigns:', '  - id: summer', '    type: popup', '    content: { text: hi }'),
-    ['kairos.yaml:3:11 campaigns[0].type: unknown type "popup"; use one of: announcement_bar, modal'],
+    ['kairos.yaml:3:11 campaigns[0].type: unknown type "popup"; use one of: announcement_bar, modal, exit_offer, cart_reminder'],
   ],
   [
     'misspelt campaign type',
     lines('campaigns:', '  - id: summer', '    type: anouncement_bar', '    content: { text: hi }'),
     [
-      'kairos.yaml:3:11 campaigns[0].type: unknown type "anouncement_bar" (did you mean "announcement_bar"?); use one of: announcement_bar, modal',
+      'kairos.yaml:3:11 campaigns[0].type: unknown type "anouncement_bar" (did you mean "announcement_bar"?); use one of: announcement_bar, modal, exit_offer, cart_reminder',
     ],
   ],
   [
     'misspelt `type` key',
     lines('campaigns:', '  - id: summer', '    typ: announcement_bar', '    content: { text: hi }'),
-    ['kairos.yaml:3:5 campaigns[0].type: missing "type" (is "typ" a typo?); use one of: announcement_bar, modal'],
+    ['kairos.yaml:3:5 campaigns[0].type: missing "type" (is "typ" a typo?); use one of: announcement_bar, modal, exit_offer, cart_reminder'],
   ],
   [
     'missing content.text points at content',
@@ -88,7 +89,7 @@ const cases: [name: string, source: string, expected: string[]][] = [
   [
     'unknown top-level key',
     lines('campaigns: []', 'banners: []'),
-    ['kairos.yaml:2:1 unknown key "banners"; use one of: $schema, site, fatigue, segments, campaigns'],
+    ['kairos.yaml:2:1 unknown key "banners"; use one of: $schema, site, fatigue, segments, cart, webhooks, campaigns'],
   ],
   [
     'a javascript: link',
@@ -434,6 +435,7 @@ describe('compiling a good config', () => {
       campaigns: [],
       segments: {},
       fatigue: { modals_per_session: 1, modals_per_day: 3 },
+      cart: { adapters: [{ type: 'events', pages: ['/**'] }], currency: 'EUR', pages: ['/cart/**', '/checkout/**'] },
     });
   });
 
@@ -529,6 +531,64 @@ describe('compiling the engine settings', () => {
   });
 });
 
+describe('exit offers, cart reminders, the cart and webhooks', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kairos-pool-'));
+  const file = join(dir, 'kairos.yaml');
+  writeFileSync(join(dir, 'codes.txt'), '# codes\nSTAY-AAA\n\nSTAY-BBB\n');
+  writeFileSync(join(dir, 'twice.txt'), 'STAY-AAA\nSTAY-AAA\n');
+  writeFileSync(join(dir, 'empty.txt'), '# nothing yet\n');
+  const offer = (coupon: string, ...rest: string[]) =>
+    lines('campaigns:', '  - id: stay', '    type: exit_offer', '    content: { headline: Wait }', `    coupon: ${coupon}`, ...rest);
+
+  it('keeps the coupon on the server and fills the offer defaults', () => {
+    const result = parseConfig(offer('{ pool: codes.txt }', '    valid_minutes: 45'), file);
+    if (!result.ok) throw new Error(result.errors.map(formatConfigError).join('\n'));
+    const [pub] = result.public.campaigns;
+    expect(pub).not.toHaveProperty('coupon');
+    expect(JSON.stringify(result.public)).not.toContain('codes.txt');
+    expect(pub).toMatchObject({
+      type: 'exit_offer',
+      trigger: { type: 'exit_intent', min_dwell_seconds: 3 },
+      apply_url: '/discount/{code}?redirect=/cart',
+      valid_minutes: 45,
+      content: { headline: 'Wait', button: 'Apply my discount', copy_label: 'Copy code', close_label: 'No thanks' },
+    });
+  });
+
+  it.each([
+    ['a missing pool file', offer('{ pool: nope.txt }'), `${file}:5:21 campaigns[0].coupon.pool: the coupon pool file ${join(dir, 'nope.txt')} does not exist`],
+    ['a pool with a code twice', offer('{ pool: twice.txt }'), `${file}:5:21 campaigns[0].coupon.pool: ${join(dir, 'twice.txt')}:2: "STAY-AAA" appears twice; every pool code must be unique`],
+    ['an empty pool', offer('{ pool: empty.txt }'), `${file}:5:21 campaigns[0].coupon.pool: the coupon pool file ${join(dir, 'empty.txt')} holds no codes`],
+    ['an apply_url without {code}', offer('{ code: STAY10 }', '    apply_url: /cart'), `${file}:6:16 campaigns[0].apply_url: put {code} where the code goes, e.g. /discount/{code}?redirect=/cart`],
+  ])('%s is an error at its position', (_name, source, expected) => {
+    const result = parseConfig(source, file);
+    expect(result.ok ? [] : result.errors.map(formatConfigError)).toEqual([expected]);
+  });
+
+  it('keeps cart reminders off the cart and checkout pages, and sends the cart settings to browsers', () => {
+    const result = parseConfig(
+      lines('cart:', '  pages: [/basket, /checkout/**]', '  adapters: [{ type: shopify }]', 'campaigns:', '  - id: back', '    type: cart_reminder', '    pages: { exclude: [/sale] }'),
+      file,
+    );
+    if (!result.ok) throw new Error(result.errors.map(formatConfigError).join('\n'));
+    expect(result.public.campaigns[0]).toMatchObject({
+      trigger: { type: 'cart' },
+      pages: { include: ['/**'], exclude: ['/sale', '/basket', '/checkout/**'] },
+      content: { headline: { one: 'You left {{cart.count}} item in your cart', other: 'You left {{cart.count}} items in your cart' } },
+    });
+    expect(result.public.cart).toEqual({ adapters: [{ type: 'shopify', pages: ['/**'] }], currency: 'EUR', pages: ['/basket', '/checkout/**'] });
+  });
+
+  it('webhooks need an absolute recovery_url', () => {
+    expect(errorsOf(lines('webhooks:', '  endpoints: [{ url: https://crm.example/hooks }]'))).toEqual([
+      'kairos.yaml:1:1 webhooks.recovery_url: webhooks need a recovery_url: the absolute URL of the cart page',
+    ]);
+    expect(errorsOf(lines('webhooks:', '  endpoints: [{ url: /hooks }]', '  recovery_url: https://shop.example/cart'))).toEqual([
+      'kairos.yaml:2:22 webhooks.endpoints[0].url: an http(s):// URL',
+    ]);
+  });
+});
+
 describe('loadConfigFile', () => {
   it('loads a file', async () => {
     const result = await loadConfigFile(join(fixtures, 'good.yaml'));
@@ -592,7 +652,7 @@ describe('configJsonSchema', () => {
     ]);
   });
 
-  it('offers the fatigue budget and segments at the top level', () => {
-    expect(Object.keys(schema.properties)).toEqual(['$schema', 'site', 'fatigue', 'segments', 'campaigns']);
+  it('offers the fatigue budget, segments, the cart and webhooks at the top level', () => {
+    expect(Object.keys(schema.properties)).toEqual(['$schema', 'site', 'fatigue', 'segments', 'cart', 'webhooks', 'campaigns']);
   });
 });

@@ -22,6 +22,13 @@ describe('profile from events', () => {
     expect(run(['Product Added', aviator], ['Product Removed', aviator]).cart).toEqual({});
   });
 
+  it('keeps what a cart reminder shows: name, image (Segment image_url), category, and the currency', () => {
+    const p = run(['Product Added', { ...aviator, name: 'Aviator', image_url: 'https://shop.example/a.jpg', currency: 'GBP' }]);
+    expect(p.cart['sunglasses-aviator']).toEqual({ quantity: 1, price: 89, category: 'sunglasses', name: 'Aviator', image: 'https://shop.example/a.jpg' });
+    expect(p.currency).toBe('GBP');
+    expect(run(['Product Added', aviator]).currency).toBeUndefined(); // not said: the shop default applies
+  });
+
   it('takes the shop’s own cart from Cart Viewed as the truth', () => {
     const p = run(['Product Added', aviator], ['Cart Viewed', { products: [beanie] }]);
     expect(Object.keys(p.cart)).toEqual(['knit-beanie']);

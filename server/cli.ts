@@ -2,7 +2,8 @@
 // startServer() runs a real server in-process (tests and e2e specs use it on port 0), so nothing here calls
 // process.exit except a forced exit when shutdown hangs.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
@@ -14,6 +15,7 @@ import { formatConfigError, loadConfigFile } from './config';
 import { ConfigSource } from './config-watch';
 import { createLogger, type Logger } from './log';
 import { openSqliteStore } from './store/sqlite';
+import { startWebhookService, webhookSettings } from './webhooks/index';
 
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -32,7 +34,9 @@ Options for serve and dev:
   --db FILE       the SQLite event database (default: $KAIROS_DB, else data/kairos.db)
   --no-demo       do not serve the demo shop (also KAIROS_DEMO=0)
 
-Environment: LOG_LEVEL (trace, debug, info, warn, error, silent; default info).
+Environment: LOG_LEVEL (trace, debug, info, warn, error, silent; default info); KAIROS_WEBHOOK_SECRET
+(whsec_<base64>: signs cart.abandoned webhooks; required when webhooks.endpoints are configured); KAIROS_SECRET
+(signs exit-offer grants; default: a key generated once and kept in <db>.secret).
 `;
 
 export interface ServerOptions {
@@ -74,7 +78,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const config = await ConfigSource.open(opts.configFile, log);
   let store;
   try {
-    store = openSqliteStore(opts.dbFile);
+    // Carts are kept in the currency the events name, else the live config's.
+    store = openSqliteStore(opts.dbFile, { cartCurrency: () => config.current.config.cart.currency });
   } catch (e) {
     await config.close();
     throw new Error(`cannot open the database ${opts.dbFile}: ${e instanceof Error ? e.message : String(e)}`);
@@ -86,6 +91,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     widgetDir: opts.widgetDir ?? resolve(repoRoot, 'dist', 'widget'),
     demoDir: opts.demoDir ?? null,
     log,
+    secret: process.env['KAIROS_SECRET'] || serverSecret(opts.dbFile),
   });
   const port0 = opts.port ?? 8787;
   // serve() starts listening at once; a busy port arrives as an 'error' event, which listening() turns into a
@@ -101,16 +107,36 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }
   const port = (server.address() as AddressInfo).port;
 
+  // Abandoned carts → cart.abandoned webhooks: the detector and the delivery worker, on timers.
+  const webhooks = startWebhookService({ store, config, log, settings: webhookSettings(process.env, (m) => log.warn(m)) });
+
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       await closeServer(server);
+      // Before the store closes: attempts in flight are aborted and released for the next start.
+      await webhooks.stop();
       await config.close();
       // Writes whatever is still queued before closing, so every acknowledged event is on disk.
       await store.close();
     })());
 
   return { url: `http://localhost:${port}`, port, close };
+}
+
+/**
+ * The key that signs exit-offer grants when KAIROS_SECRET is not set: made once and kept beside the database
+ * (`<db>.secret`, readable by the owner only), so grants still verify after a restart.
+ */
+function serverSecret(dbFile: string): string {
+  const file = dbFile + '.secret';
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    const secret = randomBytes(32).toString('base64url');
+    writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
+    return secret;
+  }
 }
 
 function listening(server: Server, port: number): Promise<void> {

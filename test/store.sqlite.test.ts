@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { MIGRATIONS, buildEventQuery, openSqliteStore } from '../server/store/sqlite';
+import { DUE_QUERIES, MIGRATIONS, buildEventQuery, openSqliteStore } from '../server/store/sqlite';
 import type { Store } from '../server/store/types';
 import { makeEvent, runStoreContract } from './store.contract';
 
@@ -169,6 +169,55 @@ describe('SQLite store specifics', () => {
     }
     expect(() => buildEventQuery({ limit: -1 })).toThrow(RangeError);
     expect(() => buildEventQuery({ limit: 1.5 })).toThrow(RangeError);
+  });
+
+  it('the timers\' queries (due carts, due webhooks) use their partial indexes, without sorting', async () => {
+    const file = freshFile();
+    await openSqliteStore(file).close();
+    const raw = new Database(file, { readonly: true });
+    try {
+      const plan = (sql: string, ...params: unknown[]) =>
+        (raw.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail).join(' | ');
+      expect(plan(DUE_QUERIES.carts, 1, 0, 10)).toMatch(/USING INDEX carts_due/);
+      expect(plan(DUE_QUERIES.carts, 1, 0, 10)).not.toMatch(/TEMP B-TREE/);
+      expect(plan(DUE_QUERIES.outbox, { now: 1, limit: 10 })).toMatch(/USING INDEX webhook_outbox_due/);
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('upgrades a database made by the first schema, keeping its events', async () => {
+    const file = freshFile();
+    const old = new Database(file);
+    old.exec(MIGRATIONS[0]!);
+    old.pragma('user_version = 1');
+    old.prepare("INSERT INTO events (event_id, type, name, ts, received_at, visitor_id, session_id) VALUES ('evt_old_00001', 'track', 'x', 1, 1, 'v', 's')").run();
+    old.close();
+    const s = openSqliteStore(file);
+    try {
+      expect(s.diagnostics().schemaVersion).toBe(MIGRATIONS.length);
+      expect(await s.countEvents()).toBe(1);
+      expect(await s.outboxStats()).toEqual({ pending: 0, delivered: 0, failed: 0, disabled: 0 });
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('carts take the currency the events name, else the one the config gives now', async () => {
+    let currency = 'EUR';
+    const s = openSqliteStore(freshFile(), { cartCurrency: () => currency });
+    try {
+      const add = (id: string, visitor_id: string, props: Record<string, unknown>) =>
+        makeEvent(id, { name: 'Product Added', visitor_id, campaign_id: null, props: { product_id: 'p', price: 1, ...props } });
+      await s.insertEvents([add('evt_cur_00001', 'visitor_cur00001', {})]);
+      currency = 'SEK'; // a config reload
+      await s.insertEvents([add('evt_cur_00002', 'visitor_cur00002', {}), add('evt_cur_00003', 'visitor_cur00003', { currency: 'JPY' })]);
+      expect((await s.getCart('visitor_cur00001'))!.currency).toBe('EUR');
+      expect((await s.getCart('visitor_cur00002'))!.currency).toBe('SEK');
+      expect((await s.getCart('visitor_cur00003'))!.currency).toBe('JPY');
+    } finally {
+      await s.close();
+    }
   });
 
   it('an acknowledged event survives SIGKILL of the writing process', async () => {

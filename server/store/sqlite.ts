@@ -16,11 +16,31 @@
 // lands in ONE transaction (`BEGIN IMMEDIATE … COMMIT`). Inside it each caller's batch gets its own SAVEPOINT, so a
 // batch that fails (a constraint, a value SQLite cannot bind) is rolled back and rejected alone while the others
 // commit. Every promise settles only after COMMIT has returned, i.e. after the WAL fsync.
+//
+// Carts. insertEvents folds each batch's newly stored cart events into the visitors' carts inside the batch's
+// SAVEPOINT (server/carts.ts), so an event and what it did to the cart commit together or not at all.
+//
+// Offers, abandonment and the webhook outbox write in their own short transactions (better-sqlite3 runs them
+// synchronously, so they never interleave with a group commit on this connection).
 
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import type { EventQuery, Store, StoredEvent } from './types';
+import { applyCartEvents, isCartRelevant, itemCount, type CartEvent } from '../carts';
+import type {
+  ClaimedMessage,
+  EventQuery,
+  GrantRequest,
+  NewOutboxMessage,
+  OfferGrant,
+  OutboxMessage,
+  OutboxOutcome,
+  OutboxStatus,
+  Store,
+  StoredCart,
+  StoredEvent,
+} from './types';
 
 export interface SqliteStoreOptions {
   /** 'full' (default): durable across power loss. 'normal': durable across process crashes only. */
@@ -29,6 +49,8 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** Upper bound of events written in one group transaction, to bound event-loop blocking (default 10 000). */
   maxGroupEvents?: number;
+  /** Currency of carts whose events name none, read at each write (the live config's `cart.currency`; default EUR). */
+  cartCurrency?: () => string;
 }
 
 export interface SqliteStoreStats {
@@ -80,6 +102,65 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX events_name_ts ON events (name, ts);
    CREATE INDEX events_visitor_ts ON events (visitor_id, ts);
    CREATE INDEX events_campaign_ts ON events (campaign_id, ts) WHERE campaign_id IS NOT NULL;`,
+
+  // 2: exit-offer grants. One per (campaign, visitor); a pool code, once used, is in offer_pool_codes, whose key
+  // makes handing it to a second visitor impossible.
+  `CREATE TABLE offer_grants (
+     campaign_id TEXT    NOT NULL,
+     visitor_id  TEXT    NOT NULL,
+     code        TEXT    NOT NULL,
+     issued_at   INTEGER NOT NULL,
+     deadline    INTEGER NOT NULL,
+     PRIMARY KEY (campaign_id, visitor_id)
+   ) STRICT, WITHOUT ROWID;
+   CREATE TABLE offer_pool_codes (
+     pool        TEXT    NOT NULL,
+     code        TEXT    NOT NULL,
+     campaign_id TEXT    NOT NULL,
+     visitor_id  TEXT    NOT NULL,
+     used_at     INTEGER NOT NULL,
+     PRIMARY KEY (pool, code)
+   ) STRICT, WITHOUT ROWID;`,
+
+  // 3: server-side carts and the webhook outbox. carts_due holds only the carts the abandonment detector may
+  // want, so its query stays cheap whatever the number of carts; webhook_outbox_due likewise for deliveries.
+  `CREATE TABLE carts (
+     visitor_id    TEXT    NOT NULL PRIMARY KEY,
+     cart_id       TEXT,
+     user_id       TEXT,
+     email         TEXT,
+     items         TEXT    NOT NULL,
+     item_count    INTEGER NOT NULL,
+     currency      TEXT,
+     total         REAL    NOT NULL,
+     last_activity INTEGER,
+     state         TEXT    NOT NULL CHECK (state IN ('open', 'abandoned', 'ordered')),
+     abandoned_at  INTEGER
+   ) STRICT;
+   CREATE INDEX carts_due ON carts (last_activity)
+     WHERE state = 'open' AND email IS NOT NULL AND item_count > 0 AND cart_id IS NOT NULL;
+   CREATE TABLE webhook_outbox (
+     id               TEXT    NOT NULL PRIMARY KEY,
+     endpoint         TEXT    NOT NULL,
+     body             TEXT    NOT NULL,
+     created_at       INTEGER NOT NULL,
+     status           TEXT    NOT NULL CHECK (status IN ('pending', 'delivered', 'failed', 'disabled')),
+     attempts         INTEGER NOT NULL DEFAULT 0,
+     first_attempt_at INTEGER,
+     next_attempt_at  INTEGER NOT NULL,
+     lease_until      INTEGER,
+     lease_token      TEXT,
+     last_error       TEXT,
+     last_status      INTEGER,
+     settled_at       INTEGER
+   ) STRICT;
+   CREATE INDEX webhook_outbox_due ON webhook_outbox (next_attempt_at) WHERE status = 'pending';
+   CREATE INDEX webhook_outbox_endpoint ON webhook_outbox (endpoint) WHERE status = 'pending';
+   CREATE TABLE webhook_endpoints_disabled (
+     url         TEXT    NOT NULL PRIMARY KEY,
+     disabled_at INTEGER NOT NULL,
+     reason      TEXT    NOT NULL
+   ) STRICT;`,
 ];
 
 const COLUMNS =
@@ -101,8 +182,56 @@ interface DbRow {
   props: string | null;
 }
 
+interface CartRow {
+  visitor_id: string;
+  cart_id: string | null;
+  user_id: string | null;
+  email: string | null;
+  items: string;
+  currency: string | null;
+  total: number;
+  last_activity: number | null;
+  state: StoredCart['state'];
+  abandoned_at: number | null;
+}
+
+const CART_COLUMNS = 'visitor_id, cart_id, user_id, email, items, currency, total, last_activity, state, abandoned_at' as const;
+
+function cartFromRow(r: CartRow): StoredCart {
+  return { ...r, items: JSON.parse(r.items) as StoredCart['items'] };
+}
+
+type OutboxRow = OutboxMessage & { lease_token: string | null };
+
+const OUTBOX_COLUMNS =
+  'id, endpoint, body, created_at, status, attempts, first_attempt_at, next_attempt_at, lease_until, lease_token, last_error, last_status, settled_at' as const;
+
+function messageFromRow(r: OutboxRow): OutboxMessage {
+  const { lease_token: _token, ...m } = r;
+  return m;
+}
+
+/**
+ * The two queries the timers run every few seconds, idle or not (exported so tests can check that each is served
+ * by its partial index, without a scan or a sort).
+ */
+export const DUE_QUERIES = {
+  carts: `SELECT ${CART_COLUMNS} FROM carts
+          WHERE state = 'open' AND email IS NOT NULL AND item_count > 0 AND cart_id IS NOT NULL AND last_activity <= ? AND last_activity > ?
+          ORDER BY last_activity LIMIT ?`,
+  outbox: `SELECT id FROM webhook_outbox
+           WHERE status = 'pending' AND next_attempt_at <= @now AND (lease_until IS NULL OR lease_until < @now)
+           ORDER BY next_attempt_at, rowid LIMIT @limit`,
+} as const;
+
+const OUTBOX_STATUSES: readonly OutboxStatus[] = ['pending', 'delivered', 'failed', 'disabled'];
+
+const token = (prefix: string) => `${prefix}_${randomBytes(16).toString('base64url')}`;
+
 interface Pending {
   rows: Row[];
+  /** Indexes of the rows that may change a cart (isCartRelevant). */
+  cartRows: number[];
   resolve: (r: { inserted: number; duplicates: number }) => void;
   reject: (e: unknown) => void;
 }
@@ -188,6 +317,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
   if (synchronous !== 'full' && synchronous !== 'normal') throw new Error(`synchronous must be 'full' or 'normal'`);
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
   const maxGroupEvents = Math.max(1, options.maxGroupEvents ?? 10_000);
+  const cartCurrency = options.cartCurrency ?? (() => 'EUR');
 
   const inMemory = file === ':memory:' || file === '';
   if (!inMemory) mkdirSync(dirname(resolve(file)), { recursive: true });
@@ -218,7 +348,91 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     ),
     count: db.prepare('SELECT count(*) AS n FROM events').pluck(),
     ping: db.prepare('SELECT 1').pluck(),
+
+    grantGet: db.prepare('SELECT campaign_id, visitor_id, code, issued_at, deadline FROM offer_grants WHERE campaign_id = ? AND visitor_id = ?'),
+    grantInsert: db.prepare('INSERT INTO offer_grants (campaign_id, visitor_id, code, issued_at, deadline) VALUES (?, ?, ?, ?, ?)'),
+    poolUse: db.prepare(
+      'INSERT INTO offer_pool_codes (pool, code, campaign_id, visitor_id, used_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (pool, code) DO NOTHING',
+    ),
+
+    cartGet: db.prepare(`SELECT ${CART_COLUMNS} FROM carts WHERE visitor_id = ?`),
+    cartPut: db.prepare(
+      `INSERT INTO carts (${CART_COLUMNS}, item_count)
+       VALUES (@visitor_id, @cart_id, @user_id, @email, @items, @currency, @total, @last_activity, @state, @abandoned_at, @item_count)
+       ON CONFLICT (visitor_id) DO UPDATE SET cart_id = excluded.cart_id, user_id = excluded.user_id, email = excluded.email,
+         items = excluded.items, currency = excluded.currency, total = excluded.total, last_activity = excluded.last_activity,
+         state = excluded.state, abandoned_at = excluded.abandoned_at, item_count = excluded.item_count`,
+    ),
+    cartsDue: db.prepare(DUE_QUERIES.carts),
+    cartAbandon: db.prepare(
+      `UPDATE carts SET state = 'abandoned', abandoned_at = @at
+       WHERE visitor_id = @visitor_id AND cart_id = @cart_id AND last_activity = @last_activity
+         AND state = 'open' AND email IS NOT NULL AND item_count > 0`,
+    ),
+
+    outboxInsert: db.prepare(
+      `INSERT INTO webhook_outbox (id, endpoint, body, created_at, next_attempt_at, status, last_error, settled_at)
+       SELECT @id, @endpoint, @body, @created_at, @next_attempt_at,
+              CASE WHEN d.url IS NULL THEN 'pending' ELSE 'disabled' END,
+              CASE WHEN d.url IS NULL THEN NULL ELSE 'endpoint disabled: ' || d.reason END,
+              CASE WHEN d.url IS NULL THEN NULL ELSE @created_at END
+       FROM (SELECT 1) LEFT JOIN webhook_endpoints_disabled d ON d.url = @endpoint`,
+    ),
+    outboxDue: db.prepare(DUE_QUERIES.outbox).pluck(),
+    outboxClaim: db.prepare(
+      `UPDATE webhook_outbox
+       SET lease_until = @until, lease_token = @token, attempts = attempts + 1, first_attempt_at = coalesce(first_attempt_at, @now)
+       WHERE id = @id AND status = 'pending' AND (lease_until IS NULL OR lease_until < @now)
+         AND NOT EXISTS (SELECT 1 FROM webhook_endpoints_disabled d WHERE d.url = webhook_outbox.endpoint)
+       RETURNING ${OUTBOX_COLUMNS}`,
+    ),
+    outboxSettle: db.prepare(
+      `UPDATE webhook_outbox
+       SET status = @status, next_attempt_at = coalesce(@next_attempt_at, next_attempt_at), last_error = @error,
+           last_status = @http_status, settled_at = @settled_at, lease_until = NULL, lease_token = NULL
+       WHERE id = @id AND lease_token = @token AND status = 'pending'
+       RETURNING endpoint`,
+    ),
+    endpointDisable: db.prepare(
+      'INSERT INTO webhook_endpoints_disabled (url, disabled_at, reason) VALUES (?, ?, ?) ON CONFLICT (url) DO NOTHING',
+    ),
+    outboxDisableEndpoint: db.prepare(
+      `UPDATE webhook_outbox SET status = 'disabled', last_error = ?, settled_at = ?, lease_until = NULL, lease_token = NULL
+       WHERE endpoint = ? AND status = 'pending'`,
+    ),
+    outboxList: db.prepare(
+      `SELECT ${OUTBOX_COLUMNS} FROM webhook_outbox WHERE @status IS NULL OR status = @status ORDER BY created_at, rowid LIMIT @limit`,
+    ),
+    outboxStats: db.prepare('SELECT status, count(*) AS n FROM webhook_outbox GROUP BY status'),
+    endpointsDisabled: db.prepare('SELECT url, disabled_at, reason FROM webhook_endpoints_disabled ORDER BY disabled_at, url'),
   };
+
+  /** Pool cursors: codes before `next` in this very array were found used, so the next grant starts there. */
+  const poolCursors = new Map<string, { codes: readonly string[]; next: number }>();
+
+  /** Folds a batch's newly stored cart events into the carts (inside the batch's savepoint). */
+  function updateCarts(events: CartEvent[]): void {
+    const byVisitor = new Map<string, CartEvent[]>();
+    for (const ev of events) {
+      const list = byVisitor.get(ev.visitor_id);
+      if (list) list.push(ev);
+      else byVisitor.set(ev.visitor_id, [ev]);
+    }
+    const currency = cartCurrency();
+    const opts = { defaultCurrency: currency, newCartId: () => token('cart') };
+    for (const [visitor, list] of byVisitor) {
+      const row = stmt.cartGet.get(visitor) as CartRow | undefined;
+      const before = row ? cartFromRow(row) : null;
+      const after = applyCartEvents(before, list, opts);
+      if (!after || after === before) continue;
+      stmt.cartPut.run({ ...after, items: JSON.stringify(after.items), item_count: itemCount(after) });
+    }
+  }
+
+  function insertMessages(messages: readonly NewOutboxMessage[]): void {
+    for (const m of messages)
+      stmt.outboxInsert.run({ id: m.id, endpoint: m.endpoint, body: m.body, created_at: m.created_at, next_attempt_at: m.next_attempt_at });
+  }
   const queries = new Map<string, Database.Statement>();
 
   const stats = { commits: 0, batches: 0, failedBatches: 0, inserted: 0, duplicates: 0, maxBatchesPerCommit: 0 };
@@ -275,7 +489,19 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
         try {
           stmt.savepoint.run();
           let inserted = 0;
-          for (const row of p.rows) inserted += stmt.insert.run(row).changes;
+          const fresh: CartEvent[] = [];
+          let c = 0;
+          p.rows.forEach((row, i) => {
+            const changes = stmt.insert.run(row).changes;
+            inserted += changes;
+            if (p.cartRows[c] === i) {
+              c++;
+              // Only events stored now: a resent duplicate already did whatever it does to the cart.
+              if (changes === 1)
+                fresh.push({ type: row[1] as StoredEvent['type'], name: row[2], ts: row[3], visitor_id: row[5], user_id: row[9], props: row[10] === null ? null : (JSON.parse(row[10]) as Record<string, unknown>) });
+            }
+          });
+          if (fresh.length > 0) updateCarts(fresh);
           stmt.release.run();
           done.push([p, { inserted, duplicates: p.rows.length - inserted }]);
         } catch (e) {
@@ -351,7 +577,11 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
         // Serialise now, in the caller's turn: a later mutation of the caller's objects cannot change what is
         // written, and a value JSON cannot encode rejects this call only.
         const rows = events.map(toRow);
-        queue.push({ rows, resolve: resolvePromise, reject: rejectPromise });
+        const cartRows: number[] = [];
+        events.forEach((e, i) => {
+          if (isCartRelevant(e)) cartRows.push(i);
+        });
+        queue.push({ rows, cartRows, resolve: resolvePromise, reject: rejectPromise });
         schedule();
       });
     },
@@ -370,6 +600,128 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     async countEvents() {
       assertOpen();
       return stmt.count.get() as number;
+    },
+
+    async grantOffer(req: GrantRequest): Promise<OfferGrant | null> {
+      assertOpen();
+      return db.transaction((): OfferGrant | null => {
+        const existing = stmt.grantGet.get(req.campaign_id, req.visitor_id) as OfferGrant | undefined;
+        if (existing) return existing;
+        let code: string | undefined;
+        let taken: (() => void) | undefined;
+        if ('code' in req.coupon) code = req.coupon.code;
+        else {
+          const { pool, codes } = req.coupon;
+          let cursor = poolCursors.get(pool);
+          if (!cursor || cursor.codes !== codes) poolCursors.set(pool, (cursor = { codes, next: 0 }));
+          const c = cursor;
+          let i = c.next;
+          for (; i < codes.length; i++) {
+            // The key on (pool, code) decides: a code another caller (or process) took is skipped.
+            if (stmt.poolUse.run(pool, codes[i]!, req.campaign_id, req.visitor_id, req.now).changes === 1) {
+              code = codes[i]!;
+              break;
+            }
+          }
+          c.next = i; // every code before i is used, whatever happens to this transaction
+          if (code === undefined) return null;
+          taken = () => (c.next = i + 1);
+        }
+        const grant: OfferGrant = { campaign_id: req.campaign_id, visitor_id: req.visitor_id, code, issued_at: req.now, deadline: req.deadline };
+        stmt.grantInsert.run(grant.campaign_id, grant.visitor_id, grant.code, grant.issued_at, grant.deadline);
+        taken?.();
+        return grant;
+      }).immediate();
+    },
+
+    async getCart(visitorId) {
+      assertOpen();
+      const row = stmt.cartGet.get(visitorId) as CartRow | undefined;
+      return row ? cartFromRow(row) : null;
+    },
+
+    async dueCarts(cutoff, limit, since = -1) {
+      assertOpen();
+      return (stmt.cartsDue.all(cutoff, since, limit) as CartRow[]).map(cartFromRow);
+    },
+
+    async abandonCarts(at, entries) {
+      assertOpen();
+      return db.transaction(() => {
+        const done: string[] = [];
+        for (const { cart, messages } of entries) {
+          if (cart.cart_id === null || cart.last_activity === null) continue;
+          const marked = stmt.cartAbandon.run({ at, visitor_id: cart.visitor_id, cart_id: cart.cart_id, last_activity: cart.last_activity });
+          if (marked.changes !== 1) continue;
+          insertMessages(messages);
+          done.push(cart.cart_id);
+        }
+        return done;
+      }).immediate();
+    },
+
+    async enqueueWebhooks(messages) {
+      assertOpen();
+      db.transaction(() => insertMessages(messages)).immediate();
+    },
+
+    async claimWebhooks({ now, leaseMs, limit, exclude = [] }) {
+      assertOpen();
+      const skip = new Set(exclude);
+      const due = () => (stmt.outboxDue.all({ now, limit: limit + skip.size }) as string[]).filter((id) => !skip.has(id));
+      // Idle is the common case: one indexed read, no write transaction.
+      if (due().length === 0) return [];
+      return db.transaction(() => {
+        const ids = due();
+        const claimed: ClaimedMessage[] = [];
+        for (const id of ids) {
+          if (claimed.length >= limit) break;
+          const row = stmt.outboxClaim.get({ id, now, until: now + leaseMs, token: token('lease') }) as OutboxRow | undefined;
+          if (row) claimed.push({ ...messageFromRow(row), lease_token: row.lease_token! });
+        }
+        return claimed;
+      }).immediate();
+    },
+
+    async settleWebhook(id, leaseToken, outcome: OutboxOutcome) {
+      assertOpen();
+      return db.transaction(() => {
+        const settled = outcome.status === 'pending' ? null : outcome.at;
+        const row = stmt.outboxSettle.get({
+          id,
+          token: leaseToken,
+          status: outcome.status,
+          next_attempt_at: outcome.status === 'pending' ? outcome.next_attempt_at : null,
+          error: outcome.status === 'delivered' ? null : outcome.error,
+          http_status: outcome.http_status ?? null,
+          settled_at: settled,
+        }) as { endpoint: string } | undefined;
+        if (!row) return false;
+        if (outcome.status === 'disabled') {
+          stmt.endpointDisable.run(row.endpoint, outcome.at, outcome.error);
+          stmt.outboxDisableEndpoint.run(`endpoint disabled: ${outcome.error}`, outcome.at, row.endpoint);
+        }
+        return true;
+      }).immediate();
+    },
+
+    async listWebhooks(q = {}) {
+      assertOpen();
+      const limit = q.limit ?? 100;
+      const rows = stmt.outboxList.all({ status: q.status ?? null, limit }) as OutboxRow[];
+      return rows.map(messageFromRow);
+    },
+
+    async outboxStats() {
+      assertOpen();
+      const counts = Object.fromEntries(OUTBOX_STATUSES.map((s) => [s, 0])) as Record<OutboxStatus, number>;
+      for (const r of stmt.outboxStats.all() as Array<{ status: OutboxStatus; n: number }>) counts[r.status] = r.n;
+      return counts;
+    },
+
+    async disabledEndpoints() {
+      assertOpen();
+      return stmt.endpointsDisabled.all() as Array<{ url: string; disabled_at: number; reason: string }>;
     },
 
     async ping() {

@@ -1,5 +1,6 @@
 // The storage seam. SQLite (better-sqlite3) is the default; a PostgreSQL implementation fills the same
 // interface when a shop scales out. One contract suite (test/store.contract.test.ts) runs against each.
+import type { CartLine } from '../../widget/profile';
 
 /** An event as the server stores it, after validation and clock-skew correction. */
 export interface StoredEvent {
@@ -27,7 +28,106 @@ export interface EventQuery {
   limit?: number;
 }
 
+/** An exit offer handed to one visitor: its code and the deadline fixed when it was first shown. */
+export interface OfferGrant {
+  campaign_id: string;
+  visitor_id: string;
+  code: string;
+  /** Epoch ms (server clock). */
+  issued_at: number;
+  deadline: number;
+}
+
+export interface GrantRequest {
+  campaign_id: string;
+  visitor_id: string;
+  now: number;
+  /** Deadline for a new grant (ignored when the visitor already has one). */
+  deadline: number;
+  /** A fixed code for everyone, or a pool whose unused codes are handed out one per visitor. */
+  coupon: { code: string } | { pool: string; codes: readonly string[] };
+}
+
+// --- carts (server/carts.ts) ---------------------------------------------------------------------------------
+
+/** Where a cart generation stands: open (may be abandoned), abandoned (its webhook is queued), ordered. */
+export type CartState = 'open' | 'abandoned' | 'ordered';
+
+/**
+ * A visitor's cart as the server keeps it, built from the e-commerce events by server/carts.ts (the widget's own
+ * reducer, widget/profile.ts). One row per visitor; `cart_id` names the current generation: a new one starts when
+ * activity follows an abandonment or an order.
+ */
+export interface StoredCart {
+  visitor_id: string;
+  /** Opaque id of the current generation; null until the first cart event (the row may only remember an email). */
+  cart_id: string | null;
+  user_id: string | null;
+  email: string | null;
+  /** The lines by product id, as widget/profile.ts keeps them (insertion order). */
+  items: Record<string, CartLine>;
+  /** ISO 4217; null until the first cart event. */
+  currency: string | null;
+  /** Sum of price × quantity, rounded to cents. */
+  total: number;
+  /** Server time of the newest cart event, epoch ms. */
+  last_activity: number | null;
+  state: CartState;
+  /** When this generation was found abandoned (its webhooks queued). */
+  abandoned_at: number | null;
+}
+
+// --- webhook outbox (server/webhooks/) ---------------------------------------------------------------------------
+
+export type OutboxStatus = 'pending' | 'delivered' | 'failed' | 'disabled';
+
+/** A message to queue: one body for one endpoint. `id` is the `webhook-id`, the same on every attempt. */
+export interface NewOutboxMessage {
+  id: string;
+  endpoint: string;
+  body: string;
+  created_at: number;
+  next_attempt_at: number;
+}
+
+export interface OutboxMessage extends NewOutboxMessage {
+  status: OutboxStatus;
+  /** Attempts started (a claim counts, so an attempt cut short by a crash counts too). */
+  attempts: number;
+  first_attempt_at: number | null;
+  lease_until: number | null;
+  last_error: string | null;
+  /** HTTP status of the last answer, if there was one. */
+  last_status: number | null;
+  /** When it was delivered, failed for good or disabled. */
+  settled_at: number | null;
+}
+
+/** A message taken for delivery, with the token that proves the lease when the outcome is recorded. */
+export interface ClaimedMessage extends OutboxMessage {
+  lease_token: string;
+}
+
+/** The outcome of one attempt. `disabled` disables the endpoint: its other pending messages are disabled too. */
+export type OutboxOutcome =
+  | { status: 'delivered'; at: number; http_status: number }
+  | { status: 'pending'; next_attempt_at: number; error: string; http_status?: number | null }
+  | { status: 'failed'; at: number; error: string; http_status?: number | null }
+  | { status: 'disabled'; at: number; error: string; http_status?: number | null };
+
+export interface AbandonEntry {
+  /** The generation as the caller saw it; it is abandoned only if it is still exactly this one and still due. */
+  cart: Pick<StoredCart, 'visitor_id' | 'cart_id' | 'last_activity'>;
+  messages: NewOutboxMessage[];
+}
+
 export interface Store {
+  /**
+   * The visitor's grant for this campaign: the stored one if there is one (same code, same deadline, whatever
+   * the request says), else a new one, stored atomically. A pool code is never handed to two visitors, even
+   * by concurrent calls. Resolves null when the pool has no unused code left.
+   */
+  grantOffer(req: GrantRequest): Promise<OfferGrant | null>;
   /**
    * Stores a batch atomically: either every new event is committed or none is. Events whose event_id is
    * already stored are skipped (retries are deduplicated). Resolves only after the commit is durable, with
@@ -35,6 +135,43 @@ export interface Store {
    */
   insertEvents(events: StoredEvent[]): Promise<{ inserted: number; duplicates: number }>;
   queryEvents(q?: EventQuery): Promise<StoredEvent[]>;
+
+  // Carts. insertEvents also folds every NEWLY stored cart event (Product Added/Removed, Cart Viewed, Checkout
+  // Started, Order Completed) and every email (props.email) into the visitor's cart, in the same transaction as
+  // the events (server/carts.ts); duplicates change nothing.
+  /** The visitor's cart, or null when no cart event or email was ever stored for them. */
+  getCart(visitor_id: string): Promise<StoredCart | null>;
+  /**
+   * Open carts with an email and at least one item whose last activity is at or before `cutoff` (and after
+   * `since`, when given); oldest first.
+   */
+  dueCarts(cutoff: number, limit: number, since?: number): Promise<StoredCart[]>;
+  /**
+   * For each entry, in one transaction: if the cart is still the generation the caller saw (same cart_id and
+   * last_activity), open, with an email and items, mark it abandoned at `at` and queue its messages. Entries
+   * whose cart changed meanwhile are skipped. Resolves with the cart_ids abandoned. Never abandons a generation
+   * twice, whoever calls.
+   */
+  abandonCarts(at: number, entries: AbandonEntry[]): Promise<string[]>;
+
+  // The webhook outbox.
+  /** Queues messages (status pending; disabled at once for an endpoint that answered 410). Ids are unique. */
+  enqueueWebhooks(messages: NewOutboxMessage[]): Promise<void>;
+  /**
+   * Takes up to `limit` pending messages due at `now` whose lease is free (never taken, or expired: a crashed
+   * worker's message is taken over), leasing each until now + leaseMs and counting the attempt. Messages whose
+   * id is in `exclude` are left alone. Oldest due first.
+   */
+  claimWebhooks(q: { now: number; leaseMs: number; limit: number; exclude?: readonly string[] }): Promise<ClaimedMessage[]>;
+  /** Records an attempt's outcome and frees the lease; false (nothing written) if the lease was lost meanwhile. */
+  settleWebhook(id: string, leaseToken: string, outcome: OutboxOutcome): Promise<boolean>;
+  /** Queued messages, oldest first (status filter optional; default limit 100). */
+  listWebhooks(q?: { status?: OutboxStatus; limit?: number }): Promise<OutboxMessage[]>;
+  /** How many messages are in each status. */
+  outboxStats(): Promise<Record<OutboxStatus, number>>;
+  /** Endpoints disabled by a 410 answer. */
+  disabledEndpoints(): Promise<Array<{ url: string; disabled_at: number; reason: string }>>;
+
   countEvents(): Promise<number>;
   /** Cheap liveness check for /healthz. */
   ping(): Promise<void>;

@@ -39,11 +39,12 @@ test('an edit shows on a freshly loaded page within 2 s; a broken edit is report
   writeFileSync(kairos.configFile, broken);
   const line = broken.split('\n').findIndex((l) => l.includes('position: middle')) + 1;
   const col = broken.split('\n')[line - 1]!.indexOf('middle') + 1;
-  const where = `kairos.yaml:${line}:${col} campaigns[0].position`;
+  const index = [...broken.matchAll(/^  - id: (\S+)/gm)].findIndex((m) => m[1] === 'welcome-bar');
+  const where = `kairos.yaml:${line}:${col} campaigns[${index}].position`;
   await waitFor(`the server to print "${where}"`, () => kairos.output().includes(where) || undefined, 5_000);
 
   const config = await (await fetch(kairos.url + '/v1/config')).json();
-  expect(config.campaigns[0]).toMatchObject({ position: 'bottom', content: { text: NEW } });
+  expect(config.campaigns.find((c: { id: string }) => c.id === 'welcome-bar')).toMatchObject({ position: 'bottom', content: { text: NEW } });
   await page.goto(kairos.url + '/');
   await waitFor('the last good bar', async () => (await campaignText(page, 'welcome-bar'))?.includes(NEW));
   const res = await fetch(kairos.url + '/healthz');

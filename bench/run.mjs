@@ -19,6 +19,10 @@ const LAZY = {
   'targeting-': 'rule engine, when a campaign has an audience',
   'exit-intent-': 'exit-intent trigger, when a campaign uses it',
   'debug-': 'debug explanations and preview, only with ?kairos_debug / ?kairos_preview',
+  'cart-reminder-': 'one campaign UI, when it shows',
+  'cart-': 'cart adapters (datalayer, shopify, woocommerce), when the config uses one',
+  'dialog-': 'shared by modal campaigns (accessible dialog shell)',
+  'copy-': 'shared by campaign UIs (merge tags, plurals, money)',
   'pages-': 'shared by lazy chunks (page globs)',
   'safe-': 'shared by lazy chunks (error boundary)',
 };

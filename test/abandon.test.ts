@@ -10,11 +10,11 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { abandonedPayload, createAbandonDetector, recoveryUrl, STALE_AFTER_MS, type CartAbandonedPayload } from '../server/abandon';
 import { createApp } from '../server/app';
 import { emptyCart } from '../server/carts';
-import { parseConfig } from '../server/config';
 import type { LoadedConfig } from '../server/config-watch';
 import { createLogger } from '../server/log';
 import { openSqliteStore, type SqliteStore } from '../server/store/sqlite';
 import { createDelivery } from '../server/webhooks/deliver';
+import { loadedConfig } from './loaded-config';
 
 const MIN = 60_000;
 const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
@@ -109,9 +109,7 @@ function loaded(endpoints: string[], over = '', currency = 'EUR'): LoadedConfig 
     over,
     '',
   ].join('\n');
-  const r = parseConfig(yaml, join(dir, 'kairos.yaml'));
-  if (!r.ok) throw new Error(`test config is broken: ${JSON.stringify(r.errors)}`);
-  return { config: r.config, public: r.public, etag: r.etag, loadedAt: new Date() };
+  return loadedConfig(yaml, join(dir, 'kairos.yaml'));
 }
 
 const T0 = 1_800_000_000_000;

@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../server/app';
-import { parseConfig } from '../server/config';
 import type { LoadedConfig } from '../server/config-watch';
 import { createLogger } from '../server/log';
 import { readPool, signGrant, verifyGrant } from '../server/offers';
 import { openSqliteStore, type SqliteStore } from '../server/store/sqlite';
+import { loadedConfig } from './loaded-config';
 
 const dir = mkdtempSync(join(tmpdir(), 'kairos-offers-'));
 const configFile = join(dir, 'kairos.yaml');
@@ -41,9 +41,7 @@ const yaml = [
 ].join('\n');
 
 function loaded(): LoadedConfig {
-  const r = parseConfig(yaml, configFile);
-  if (!r.ok) throw new Error(JSON.stringify(r.errors));
-  return { config: r.config, public: r.public, etag: r.etag, loadedAt: new Date() };
+  return loadedConfig(yaml, configFile);
 }
 
 let clock = 1_800_000_000_000;

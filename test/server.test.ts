@@ -6,13 +6,13 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, EVENTS_BODY_LIMIT, type AppDeps } from '../server/app';
-import { parseConfig } from '../server/config';
 import type { LoadedConfig } from '../server/config-watch';
 import { stripQuery } from '../server/events';
 import { createLogger } from '../server/log';
 import { isAllowedOrigin } from '../server/origin';
 import { openSqliteStore, type SqliteStore } from '../server/store/sqlite';
 import type { Store } from '../server/store/types';
+import { loadedConfig } from './loaded-config';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const demoDir = join(root, 'demo');
@@ -38,9 +38,7 @@ function configYaml(text: string, origins: string[] = ['https://shop.example']):
 }
 
 function loaded(yaml: string): LoadedConfig {
-  const r = parseConfig(yaml, configFile);
-  if (!r.ok) throw new Error(`test config is broken: ${JSON.stringify(r.errors)}`);
-  return { config: r.config, public: r.public, etag: r.etag, loadedAt: new Date() };
+  return loadedConfig(yaml, configFile);
 }
 
 /** A config source whose `current` the tests swap, as a hot reload would. */

@@ -12,6 +12,17 @@ import fc from 'fast-check';
 import type { GrantRequest, NewOutboxMessage, Store, StoredEvent } from '../server/store/types';
 
 /** A complete, valid event; `i` makes the defaults vary deterministically. */
+
+/** An outbox message due at `at`, for the outbox and abandonment cases. */
+const outboxMessage = (id: string, at: number, over: Partial<NewOutboxMessage> = {}): NewOutboxMessage => ({
+  id,
+  endpoint: 'https://hooks.example/kairos',
+  body: `{"id":"${id}"}`,
+  created_at: at,
+  next_attempt_at: at,
+  ...over,
+});
+
 export function makeEvent(event_id: string, over: Partial<StoredEvent> = {}, i = 0): StoredEvent {
   return {
     event_id,
@@ -390,14 +401,7 @@ export function runStoreContract(
         expect(await store.getCart('visitor_due1due1')).toMatchObject({ state: 'ordered', items: {}, total: 0 });
       });
 
-      const message = (id: string, over: Partial<NewOutboxMessage> = {}): NewOutboxMessage => ({
-        id,
-        endpoint: 'https://hooks.example/kairos',
-        body: `{"id":"${id}"}`,
-        created_at: T,
-        next_attempt_at: T,
-        ...over,
-      });
+      const message = (id: string, over: Partial<NewOutboxMessage> = {}) => outboxMessage(id, T, over);
 
       it('abandonCarts marks a generation once and queues its messages in the same step', async () => {
         await store.insertEvents([ev('Identify', { email: 'a@example.com' }, { type: 'identify' }), added('sku-1', 10)]);
@@ -440,14 +444,7 @@ export function runStoreContract(
 
     describe('webhook outbox', () => {
       const T = 1_767_225_600_000;
-      const message = (id: string, over: Partial<NewOutboxMessage> = {}): NewOutboxMessage => ({
-        id,
-        endpoint: 'https://hooks.example/kairos',
-        body: `{"id":"${id}"}`,
-        created_at: T,
-        next_attempt_at: T,
-        ...over,
-      });
+      const message = (id: string, over: Partial<NewOutboxMessage> = {}) => outboxMessage(id, T, over);
 
       it('claims due messages by lease: one worker at a time, taken over when the lease runs out', async () => {
         await store.enqueueWebhooks([message('msg_1'), message('msg_later', { next_attempt_at: T + 60_000 })]);

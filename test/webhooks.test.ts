@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseConfig } from '../server/config';
 import type { LoadedConfig } from '../server/config-watch';
 import { createLogger } from '../server/log';
 import { openSqliteStore, type SqliteStore } from '../server/store/sqlite';
@@ -19,6 +18,7 @@ import { webhookSettings } from '../server/webhooks/index';
 import { backoffMs, decide, GIVE_UP_AFTER_MS, retryAfterMs, RETRY_CAP_MS } from '../server/webhooks/policy';
 import { parseSecret, signature } from '../server/webhooks/sign';
 import { isForbiddenAddress } from '../server/webhooks/ssrf';
+import { loadedConfig } from './loaded-config';
 
 const SEC = 1000;
 const HOUR = 3_600_000;
@@ -236,9 +236,7 @@ function loaded(endpoints: string[], allowPrivate = true): LoadedConfig {
     `  allow_private_networks: ${allowPrivate}`,
     '',
   ].join('\n');
-  const r = parseConfig(yaml, join(dir, 'kairos.yaml'));
-  if (!r.ok) throw new Error(`test config is broken: ${JSON.stringify(r.errors)}`);
-  return { config: r.config, public: r.public, etag: r.etag, loadedAt: new Date() };
+  return loadedConfig(yaml, join(dir, 'kairos.yaml'));
 }
 
 const T0 = 1_800_000_000_000;

@@ -1,11 +1,10 @@
 // The announcement bar: one line of text, an optional link and a dismiss button, overlaid at the top or bottom
 // of the viewport (fixed, so nothing on the page moves). Renders data only — it never touches storage or the
 // network; what the shopper does goes back through `actions`.
-import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { PublicCampaign } from '../../server/schema';
 import type { MountCampaign, UIActions } from '../ui/contract';
-import { showWith } from '../ui/mount';
+import { renderView, showWith } from '../ui/mount';
 import { adoptStyles } from '../ui/styles';
 
 type Bar = Extract<PublicCampaign, { type: 'announcement_bar' }>;
@@ -72,13 +71,7 @@ export const mount: MountCampaign = ({ root, campaign, actions, env }) => {
   const host = root.host as HTMLElement;
   host.style.setProperty('--kairos-bg', campaign.theme.background);
   host.style.setProperty('--kairos-fg', campaign.theme.color);
-  const container = document.createElement('div');
-  root.appendChild(container);
-  render(<AnnouncementBarView campaign={campaign} actions={actions} />, container);
-  return () => {
-    render(null, container);
-    container.remove();
-  };
+  return renderView(root, <AnnouncementBarView campaign={campaign} actions={actions} />);
 };
 
 export const show = showWith(mount);

@@ -5,13 +5,12 @@
 // It does not interrupt: a non-modal dialog that takes no focus and leaves the page usable; its headline is
 // announced politely once; Escape (with focus inside) and the × close it. It reads the cart the engine knows
 // (the profile) and renders nothing when the cart is empty or a merge tag has no value.
-import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { PublicCampaign } from '../../server/schema';
 import type { CartLine } from '../profile';
 import type { MountCampaign, UIActions } from '../ui/contract';
 import { fill, money, pageLocale, plural, profileValues } from '../ui/copy';
-import { showWith } from '../ui/mount';
+import { renderView, showWith } from '../ui/mount';
 import { adoptStyles } from '../ui/styles';
 
 type Reminder = Extract<PublicCampaign, { type: 'cart_reminder' }>;
@@ -129,14 +128,8 @@ export const mount: MountCampaign = ({ root, campaign, actions, env }) => {
   const host = root.host as HTMLElement;
   host.style.setProperty('--kairos-accent', campaign.theme.accent);
   host.style.setProperty('--kairos-accent-text', campaign.theme.accent_text);
-  const container = document.createElement('div');
-  root.appendChild(container);
   const view = { campaign, actions, headline, text, lines, total: cart.total, locale, currency: cart.currency };
-  render(<CartReminderView {...view} />, container);
-  return () => {
-    render(null, container);
-    container.remove();
-  };
+  return renderView(root, <CartReminderView {...view} />);
 };
 
 export const show = showWith(mount);

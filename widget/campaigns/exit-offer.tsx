@@ -39,6 +39,7 @@ const CSS = `
 `;
 
 const KEY = (id: string) => 'offer:' + id;
+const OFFER_WAIT_MS = 4000;
 
 /** The stored grant, else the server's (stored for next time); null when there is none to give. */
 export async function grantFor(c: Offer, env: UIEnv): Promise<Grant | null> {
@@ -51,6 +52,8 @@ export async function grantFor(c: Offer, env: UIEnv): Promise<Grant | null> {
     headers: { 'Content-Type': 'text/plain' },
     body: JSON.stringify({ visitor_id: env.visitorId }),
     credentials: 'omit',
+    // The shopper is leaving now: an offer that comes later than this is no offer.
+    signal: AbortSignal.timeout?.(OFFER_WAIT_MS),
   });
   if (res.status !== 200 && res.status !== 410) return null; // no code to give now (pool empty, server trouble)
   const b = (await res.json()) as { code?: string; deadline: number; now?: number; token?: string };

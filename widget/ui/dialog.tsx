@@ -1,6 +1,6 @@
-// The accessible dialog shell every interrupting campaign renders into (modal today; exit-intent offer and cart
-// reminder next): a native <dialog> opened with showModal(), so the browser puts it in the top layer (nothing on
-// the page moves) and makes the rest of the page inert. What the browser leaves to us, done here explicitly:
+// The accessible dialog shell every modal campaign renders into (modal, exit-intent offer): a native <dialog> opened
+// with showModal(), so the browser puts it in the top layer (nothing on the page moves) and makes the rest of the
+// page inert. What the browser leaves to us, done here explicitly:
 //
 // - focus in: to the first focusable control (or the dialog itself), the same in every browser;
 // - Tab wraps: a native modal lets Tab leave for the browser's own UI, so the last control wraps to the first;
@@ -15,8 +15,9 @@
 // Layout: the × in the corner, then the card (headline, text, children), which scrolls when it is too tall, then
 // the actions, which stay in view. Campaigns put their content in as props and children and style their buttons
 // with the shared classes (`btn primary`, `btn secondary`).
-import { render, type ComponentChild, type ComponentChildren } from 'preact';
+import type { ComponentChild, ComponentChildren } from 'preact';
 import { useLayoutEffect, useRef } from 'preact/hooks';
+import { renderView } from './mount';
 import { adoptStyles } from './styles';
 
 /** How the shopper closed the dialog: Escape, the × button, a click on the backdrop, or the secondary button. */
@@ -205,11 +206,5 @@ export function mountDialog(root: ShadowRoot, view: ComponentChild, theme: Dialo
   const host = root.host as HTMLElement;
   host.style.setProperty('--kairos-accent', theme.accent);
   host.style.setProperty('--kairos-accent-text', theme.accent_text);
-  const container = document.createElement('div');
-  root.appendChild(container);
-  render(view, container);
-  return () => {
-    render(null, container);
-    container.remove();
-  };
+  return renderView(root, view);
 }

@@ -3,6 +3,7 @@
 // and calls its `show`), so none of it weighs on the first script.
 // The host's inline `!important` styles beat anything the shop's CSS says about unknown elements; the shadow
 // root keeps our CSS in and theirs out. Hosts are fixed-position overlays, so nothing on the page moves.
+import { render, type ComponentChild } from 'preact';
 import type { MountCampaign, ShowCampaign } from './contract';
 
 const HOST_STYLE = 'all:initial;display:block;position:fixed;left:0;right:0;z-index:2147483000'.replace(/;|$/g, '!important;');
@@ -36,3 +37,14 @@ export const showWith =
       }
     };
   };
+
+/** Renders `view` into a container of its own in `root`; returns the unmount a campaign's `mount` hands back. */
+export function renderView(root: ShadowRoot, view: ComponentChild): () => void {
+  const container = document.createElement('div');
+  root.appendChild(container);
+  render(view, container);
+  return () => {
+    render(null, container);
+    container.remove();
+  };
+}

@@ -23,6 +23,9 @@ const LAZY = {
   'cart-': 'cart adapters (datalayer, shopify, woocommerce), when the config uses one',
   'dialog-': 'shared by modal campaigns (accessible dialog shell)',
   'copy-': 'shared by campaign UIs (merge tags, plurals, money)',
+  'presence-': 'presence heartbeats and the viewers trigger, where a campaign uses it',
+  'proof-': 'shared by the social-proof cards',
+  'scope-': 'shared by lazy triggers (trigger bookkeeping)',
   'pages-': 'shared by lazy chunks (page globs)',
   'safe-': 'shared by lazy chunks (error boundary)',
 };

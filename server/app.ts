@@ -4,6 +4,8 @@
 //   POST /v1/events      a batch of events, stored all-or-nothing, acknowledged once durable
 //   POST /v1/offers/:id  an exit offer's code and fixed deadline for one visitor (server/offers.ts)
 //   GET  /v1/offers/verify?token=…  checks a signed grant (for the shop's checkout)
+//   POST /v1/presence    a heartbeat for a product or page; answers how many are viewing it now
+//   GET  /v1/purchases?product=…  how many orders of a product were stored in the last 24 hours
 //   GET  /schema.json    the JSON Schema for kairos.yaml (editor autocomplete)
 //   GET  /healthz        liveness: the store answers
 //   GET  /kairos.js      the loader script shops embed; /kairos-ui/* the content-hashed chunks it imports
@@ -20,7 +22,10 @@ import { configJsonSchema, publicCampaign } from './config';
 import type { LoadedConfig } from './config-watch';
 import { parseBatch, toStoredEvents } from './events';
 import { answerOffer, poolPath, verifyGrant } from './offers';
+import { isbot } from 'isbot';
 import { isAllowedOrigin } from './origin';
+import { createMemoryPresence } from './presence/memory';
+import type { PresenceStore } from './presence/types';
 import { etagMatches, readStatic, safeSegments, type StaticFile } from './static';
 import type { Store } from './store/types';
 
@@ -41,6 +46,8 @@ export interface AppDeps {
   demoDir?: string | null;
   log: AppLog;
   now?: () => number;
+  /** Who is viewing what (server/presence): in process (the default), or Redis when instances count together. */
+  presence?: PresenceStore;
   /** Signs offer grants; default KAIROS_SECRET, else random per process (grants then verify only until restart). */
   secret?: string | Buffer;
 }
@@ -207,6 +214,59 @@ export function createApp(deps: AppDeps): Hono {
     c.header('Cache-Control', 'no-store');
     if (!grant) return c.json({ valid: false, error: 'not a token signed by this server' }, 400);
     return c.json({ valid: grant.deadline > now(), expired: grant.deadline <= now(), ...grant });
+  });
+
+  // --- social proof: presence and recent purchases ------------------------------------------------------------
+
+  const presence = deps.presence ?? createMemoryPresence();
+  const PRESENCE_KEY = /^(product|path):[^\s]{1,300}$/;
+  app.post('/v1/presence', bodyLimit({ maxSize: 2048, onError: (c) => c.json({ error: 'request body too large' }, 413) }), async (c) => {
+    let body: { visitor_id?: unknown; key?: unknown } | null;
+    try {
+      body = JSON.parse(await c.req.text()) as typeof body;
+    } catch {
+      return c.json({ error: 'send {"visitor_id": "…", "key": "product:<id>" or "path:/…"} as JSON' }, 400);
+    }
+    const visitorId = body?.visitor_id;
+    const key = body?.key;
+    if (typeof visitorId !== 'string' || !VISITOR.test(visitorId))
+      return c.json({ error: 'visitor_id: an opaque id of 8–64 characters [A-Za-z0-9_-]' }, 400);
+    if (typeof key !== 'string' || !PRESENCE_KEY.test(key)) return c.json({ error: 'key: "product:<id>" or "path:/<path>", at most 300 characters' }, 400);
+    const windowMs = config.current.config.presence.window_seconds * 1000;
+    c.header('Cache-Control', 'no-store');
+    try {
+      // Crawlers and monitors are not people: they get the count but are not counted. Nothing about the request
+      // (address, user agent) is kept.
+      const bot = isbot(c.req.header('User-Agent') ?? '');
+      const count = bot ? await presence.count(key, now(), windowMs) : await presence.beat(key, visitorId, now(), windowMs);
+      return c.json({ count, others: Math.max(0, count - (bot ? 0 : 1)), window_seconds: windowMs / 1000 });
+    } catch (e) {
+      log.error({ err: e instanceof Error ? e.message : String(e) }, 'presence store failed');
+      c.header('Retry-After', '15');
+      return c.json({ error: 'presence is unavailable; retry later' }, 503);
+    }
+  });
+
+  /** Per product: the count and when it was taken (counting orders is a scan; once a minute is plenty). */
+  const purchases = new Map<string, { count: number; at: number }>();
+  const PURCHASES_TTL_MS = 60_000;
+  app.get('/v1/purchases', async (c) => {
+    const product = c.req.query('product') ?? '';
+    if (!/^[^\s]{1,200}$/.test(product)) return c.json({ error: 'product: the product id, e.g. ?product=linen-shirt' }, 400);
+    const t = now();
+    let hit = purchases.get(product);
+    if (!hit || t - hit.at >= PURCHASES_TTL_MS) {
+      try {
+        hit = { count: await store.countOrders(product, t - 24 * 3600_000), at: t };
+      } catch (e) {
+        log.error({ err: e instanceof Error ? e.message : String(e) }, 'purchase count failed');
+        return c.json({ error: 'could not count; retry later' }, 503);
+      }
+      if (purchases.size >= 10_000) purchases.clear(); // bounded: a cache, not a store
+      purchases.set(product, hit);
+    }
+    c.header('Cache-Control', 'public, max-age=60');
+    return c.json({ product, count: hit.count, hours: 24 });
   });
 
   // --- editor schema, health -----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import { createApp } from './app';
 import { formatConfigError, loadConfigFile } from './config';
 import { ConfigSource } from './config-watch';
 import { createLogger, type Logger } from './log';
+import { openPresence } from './presence/index';
 import { openSqliteStore } from './store/sqlite';
 import { startWebhookService, webhookSettings } from './webhooks/index';
 
@@ -36,7 +37,8 @@ Options for serve and dev:
 
 Environment: LOG_LEVEL (trace, debug, info, warn, error, silent; default info); KAIROS_WEBHOOK_SECRET
 (whsec_<base64>: signs cart.abandoned webhooks; required when webhooks.endpoints are configured); KAIROS_SECRET
-(signs exit-offer grants; default: a key generated once and kept in <db>.secret).
+(signs exit-offer grants; default: a key generated once and kept in <db>.secret); REDIS_URL (presence shared by
+several instances; default in process); KAIROS_REDIS_PREFIX (default kairos:).
 `;
 
 export interface ServerOptions {
@@ -85,9 +87,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     throw new Error(`cannot open the database ${opts.dbFile}: ${e instanceof Error ? e.message : String(e)}`);
   }
 
+  // Who is viewing what: in process, or Redis when REDIS_URL is set (instances then count together).
+  const presence = openPresence(process.env, { onStatus: (message, ok) => (ok ? log.info(message) : log.warn(message)) });
+  log.info(`presence store: ${presence.description}`);
+
   const app = createApp({
     config,
     store,
+    presence,
     widgetDir: opts.widgetDir ?? resolve(repoRoot, 'dist', 'widget'),
     demoDir: opts.demoDir ?? null,
     log,
@@ -103,6 +110,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   } catch (e) {
     await config.close();
     await store.close();
+    await presence.close();
     throw e;
   }
   const port = (server.address() as AddressInfo).port;
@@ -114,6 +122,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const close = () =>
     (closing ??= (async () => {
       await closeServer(server);
+      // No request in flight any more: nothing beats.
+      await presence.close();
       // Before the store closes: attempts in flight are aborted and released for the next start.
       await webhooks.stop();
       await config.close();

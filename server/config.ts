@@ -631,6 +631,13 @@ export function publicCampaign(campaign: Campaign, config: KairosConfig): OmitEa
     return offer;
   }
   if (rest.type === 'cart_reminder') return { ...rest, pages: { ...rest.pages, exclude: [...rest.pages.exclude, ...config.cart.pages] } };
+  if (rest.type === 'recent_purchases') return { ...rest, product_path: rest.product_path ?? config.presence.product_path };
+  // "n viewing now" shows when the viewers trigger says so; every viewers trigger beats as presence says.
+  const trigger = rest.type === 'viewing_now' ? { type: 'viewers' as const, min_count: rest.min_count } : rest.trigger;
+  if (trigger.type === 'viewers') {
+    const { interval_seconds, product_path } = config.presence;
+    return { ...rest, trigger: { interval_seconds, product_path, ...trigger } } as typeof rest;
+  }
   return rest;
 }
 

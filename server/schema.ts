@@ -207,6 +207,14 @@ export const Trigger = z
     z.object({ type: z.literal('cart').describe('the cart holds items at the start of a new session') }).strict(),
     z
       .object({
+        type: z.literal('viewers'),
+        min_count: z.number().int().min(1).max(10_000).default(3).describe('fires when at least this many *other* people view this product or page now'),
+        interval_seconds: z.number().int().min(5).max(300).optional().describe('heartbeat interval; default presence.interval_seconds'),
+        product_path: z.string().regex(/^\/.*\{id\}/, 'a path with {id}, e.g. /products/{id}').optional().describe('default presence.product_path'),
+      })
+      .strict(),
+    z
+      .object({
         type: z.literal('exit_intent'),
         min_dwell_seconds: seconds(600).default(3).describe('never in the first seconds on a page'),
         sensitivity_px: z.number().int().min(0).max(100).default(12).describe('how close to the top edge counts as leaving'),
@@ -386,7 +394,73 @@ export const CartReminder = z
   .strict();
 
 /** Campaigns are a discriminated union on `type`; later campaign types join this list. */
-export const Campaign = z.discriminatedUnion('type', [AnnouncementBar, Modal, ExitOffer, CartReminder]);
+/** A locale tag as in <html lang>: `en`, `cy`, `pt-BR`. */
+const localeTag = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a language tag such as en, cy or pt-BR');
+
+/** Counted copy per locale: `{ en: { one: …, other: … }, cy: { zero: …, … } }`; `{{count}}` is the number. */
+const localisedCounts = (fallback: Record<string, { one?: string; other: string }>) =>
+  z
+    .record(localeTag, pluralCopy(160))
+    .refine((m) => Object.keys(m).length > 0, 'give the copy for at least one language, e.g. en')
+    .default(fallback)
+    .describe('Copy per language (chosen from the page language, then the browser’s, then en); one text or one per plural category.');
+
+const proofPosition = z
+  .enum(['bottom-left', 'bottom-right', 'top-left', 'top-right'])
+  .default('bottom-left')
+  .describe('A small card in this corner (clear of bars); it overlays the page, so nothing moves.');
+
+const minCount = z
+  .number()
+  .int()
+  .min(1)
+  .max(10_000)
+  .default(3)
+  .describe('Shown only when the measured number is at least this; there is no way to configure the number itself.');
+
+/** "3 other people are looking at this": a measured count of other visitors on this product or page now. */
+export const ViewingNow = z
+  .object({
+    ...campaignBase,
+    type: z.literal('viewing_now'),
+    min_count: minCount,
+    position: proofPosition,
+    content: localisedCounts({
+      en: { one: '{{count}} other person is looking at this', other: '{{count}} other people are looking at this' },
+    }),
+  })
+  .strict();
+
+/** "12 bought in the last 24 hours": orders of this product stored in the last 24 hours. */
+export const RecentPurchases = z
+  .object({
+    ...campaignBase,
+    type: z.literal('recent_purchases'),
+    min_count: minCount,
+    product_path: z
+      .string()
+      .regex(/^\/.*\{id\}/, 'a path with {id}, e.g. /products/{id}')
+      .optional()
+      .describe('Where the product id is in the URL; default presence.product_path. Shown on product pages only.'),
+    position: proofPosition,
+    content: localisedCounts({ en: { one: '{{count}} bought in the last 24 hours', other: '{{count}} bought in the last 24 hours' } }),
+  })
+  .strict();
+
+/** Campaigns are a discriminated union on `type`; later campaign types join this list. */
+export const Campaign = z.discriminatedUnion('type', [AnnouncementBar, Modal, ExitOffer, CartReminder, ViewingNow, RecentPurchases]);
+
+export const Presence = z
+  .object({
+    interval_seconds: z.number().int().min(5).max(300).default(15).describe('How often a visible tab reports it is still there.'),
+    window_seconds: z.number().int().min(10).max(900).default(45).describe('A visitor counts as viewing for this long after a heartbeat.'),
+    product_path: z
+      .string()
+      .regex(/^\/.*\{id\}/, 'a path with {id}, e.g. /products/{id}')
+      .default('/products/{id}')
+      .describe('Pages matching this are counted per product id; every other page per path.'),
+  })
+  .strict();
 
 // ---------------------------------------------------------------------------------------------------------
 // The cart: where the widget learns it (adapters), and what the server does when it is abandoned (webhooks).
@@ -454,6 +528,7 @@ export const KairosConfig = z
       .default({ name: 'My shop', allowed_origins: [] }),
     fatigue: Fatigue.default({ modals_per_session: 1, modals_per_day: 3 }),
     segments: z.record(id, Rule).default({}).describe('Named audiences, used in rules as { segment: name }.'),
+    presence: Presence.default({ interval_seconds: 15, window_seconds: 45, product_path: '/products/{id}' }),
     cart: Cart.default({ adapters: [{ type: 'events', pages: ['/**'] }], currency: 'EUR', pages: ['/cart/**', '/checkout/**'] }),
     webhooks: Webhooks.default({ endpoints: [], abandon_after_minutes: 60, allow_private_networks: false }),
     campaigns: z.array(Campaign).default([]),
@@ -478,6 +553,7 @@ export type Modal = z.infer<typeof Modal>;
 export type ExitOffer = z.infer<typeof ExitOffer>;
 export type CartReminder = z.infer<typeof CartReminder>;
 export type Cart = z.infer<typeof Cart>;
+export type Presence = z.infer<typeof Presence>;
 export type Webhooks = z.infer<typeof Webhooks>;
 export type Trigger = z.infer<typeof Trigger>;
 export type Frequency = z.infer<typeof Frequency>;

@@ -44,19 +44,19 @@ const cases: [name: string, source: string, expected: string[]][] = [
   [
     'unknown campaign type lists the types',
     lines('campaigns:', '  - id: summer', '    type: popup', '    content: { text: hi }'),
-    ['kairos.yaml:3:11 campaigns[0].type: unknown type "popup"; use one of: announcement_bar, modal, exit_offer, cart_reminder'],
+    ['kairos.yaml:3:11 campaigns[0].type: unknown type "popup"; use one of: announcement_bar, modal, exit_offer, cart_reminder, viewing_now, recent_purchases'],
   ],
   [
     'misspelt campaign type',
     lines('campaigns:', '  - id: summer', '    type: anouncement_bar', '    content: { text: hi }'),
     [
-      'kairos.yaml:3:11 campaigns[0].type: unknown type "anouncement_bar" (did you mean "announcement_bar"?); use one of: announcement_bar, modal, exit_offer, cart_reminder',
+      'kairos.yaml:3:11 campaigns[0].type: unknown type "anouncement_bar" (did you mean "announcement_bar"?); use one of: announcement_bar, modal, exit_offer, cart_reminder, viewing_now, recent_purchases',
     ],
   ],
   [
     'misspelt `type` key',
     lines('campaigns:', '  - id: summer', '    typ: announcement_bar', '    content: { text: hi }'),
-    ['kairos.yaml:3:5 campaigns[0].type: missing "type" (is "typ" a typo?); use one of: announcement_bar, modal, exit_offer, cart_reminder'],
+    ['kairos.yaml:3:5 campaigns[0].type: missing "type" (is "typ" a typo?); use one of: announcement_bar, modal, exit_offer, cart_reminder, viewing_now, recent_purchases'],
   ],
   [
     'missing content.text points at content',
@@ -89,7 +89,7 @@ const cases: [name: string, source: string, expected: string[]][] = [
   [
     'unknown top-level key',
     lines('campaigns: []', 'banners: []'),
-    ['kairos.yaml:2:1 unknown key "banners"; use one of: $schema, site, fatigue, segments, cart, webhooks, campaigns'],
+    ['kairos.yaml:2:1 unknown key "banners"; use one of: $schema, site, fatigue, segments, presence, cart, webhooks, campaigns'],
   ],
   [
     'a javascript: link',
@@ -272,7 +272,7 @@ const cases: [name: string, source: string, expected: string[]][] = [
     'a misspelt trigger type',
     lines(...head, '    content: { text: Sale }', '    trigger: { type: exit_intnet }'),
     [
-      'kairos.yaml:5:22 campaigns[0].trigger.type: unknown type "exit_intnet" (did you mean "exit_intent"?); use one of: page_load, time_on_page, scroll_depth, inactivity, click, page_views, event, cart, exit_intent',
+      'kairos.yaml:5:22 campaigns[0].trigger.type: unknown type "exit_intnet" (did you mean "exit_intent"?); use one of: page_load, time_on_page, scroll_depth, inactivity, click, page_views, event, cart, viewers, exit_intent',
     ],
   ],
   [
@@ -579,6 +579,26 @@ describe('exit offers, cart reminders, the cart and webhooks', () => {
     expect(result.public.cart).toEqual({ adapters: [{ type: 'shopify', pages: ['/**'] }], currency: 'EUR', pages: ['/basket', '/checkout/**'] });
   });
 
+  it('social proof: the viewers trigger from min_count and presence, the product path for purchases; no number field', () => {
+    const result = parseConfig(
+      lines(
+        'presence: { interval_seconds: 20, product_path: "/p/{id}" }',
+        'campaigns:',
+        '  - { id: live, type: viewing_now, min_count: 5 }',
+        '  - { id: sold, type: recent_purchases }',
+        '  - { id: busy, type: modal, trigger: { type: viewers, min_count: 10 }, content: { headline: Busy } }',
+      ),
+      file,
+    );
+    if (!result.ok) throw new Error(result.errors.map(formatConfigError).join('\n'));
+    const [live, sold, busy] = result.public.campaigns;
+    expect(live).toMatchObject({ trigger: { type: 'viewers', min_count: 5, interval_seconds: 20, product_path: '/p/{id}' }, position: 'bottom-left' });
+    expect(live).toMatchObject({ content: { en: { other: '{{count}} other people are looking at this' } } });
+    expect(sold).toMatchObject({ min_count: 3, product_path: '/p/{id}' });
+    expect(busy).toMatchObject({ trigger: { type: 'viewers', min_count: 10, interval_seconds: 20 } });
+    expect(errorsOf(lines('campaigns:', '  - { id: live, type: viewing_now, count: 12 }'))[0]).toMatch(/campaigns\[0\]: unknown key "count"/);
+  });
+
   it('webhooks need an absolute recovery_url', () => {
     expect(errorsOf(lines('webhooks:', '  endpoints: [{ url: https://crm.example/hooks }]'))).toEqual([
       'kairos.yaml:1:1 webhooks.recovery_url: webhooks need a recovery_url: the absolute URL of the cart page',
@@ -652,7 +672,7 @@ describe('configJsonSchema', () => {
     ]);
   });
 
-  it('offers the fatigue budget, segments, the cart and webhooks at the top level', () => {
-    expect(Object.keys(schema.properties)).toEqual(['$schema', 'site', 'fatigue', 'segments', 'cart', 'webhooks', 'campaigns']);
+  it('offers the fatigue budget, segments, presence, the cart and webhooks at the top level', () => {
+    expect(Object.keys(schema.properties)).toEqual(['$schema', 'site', 'fatigue', 'segments', 'presence', 'cart', 'webhooks', 'campaigns']);
   });
 });

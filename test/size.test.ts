@@ -28,6 +28,12 @@ describe.skipIf(!existsSync(join(dist, 'kairos.js')))('widget size budgets (dist
     for (const f of entries) expect(loader.toString()).toContain(f);
   });
 
+  it('lazy engine parts (widget/lazy) never pull in the UI runtime: no Preact for targeting, triggers or adapters', () => {
+    const lazy = Object.entries(manifest).filter(([src, c]) => c.isEntry && src.includes('widget/lazy/'));
+    expect(lazy.length).toBeGreaterThanOrEqual(5);
+    for (const [, c] of lazy) expect(readFileSync(join(dist, 'kairos-ui', c.file), 'utf8')).not.toContain('ui-runtime-');
+  });
+
   it('the shared UI runtime (Preact) is one chunk of at most 7 KB brotli', () => {
     expect(runtime).toHaveLength(1);
     expect(brotli(readFileSync(join(dist, 'kairos-ui', runtime[0]!)))).toBeLessThanOrEqual(7 * KB);

@@ -3,7 +3,7 @@
 //
 //   before the trigger is armed   schedule → pages → audience → frequency → recontact → conversion
 //   when the trigger fires        the same again (the page may have changed), then
-//                                 slot free (one bar per edge, one modal at a time) → fatigue budget (modals only)
+//                                 slot free (one bar per edge, one card per corner, one modal at a time) → fatigue budget (modals only)
 //   among campaigns firing together, the highest priority goes first (ties: order in the file).
 import type { Fatigue, Frequency, PublicCampaign, Rule } from '../server/schema';
 import type { History } from './history';
@@ -40,7 +40,7 @@ export const isInterrupting = (c: PublicCampaign): boolean => INTERRUPTING.inclu
 
 /** Where a campaign appears: two campaigns never share one (two bars at the bottom would stack). */
 export function slotOf(c: PublicCampaign): string {
-  return c.type === 'announcement_bar' ? 'bar:' + c.position : 'modal';
+  return isInterrupting(c) ? 'modal' : (c.type === 'announcement_bar' ? 'bar:' : 'card:') + ('position' in c ? c.position : '');
 }
 
 const limits = (f: PublicCampaign['frequency']): Frequency =>
@@ -91,7 +91,7 @@ export const staticLayers: Layer<EligibilityContext>[] = [
 ];
 
 export const showLayers: Layer<ShowContext>[] = [
-  ['slot', (c, x) => (x.taken.has(slotOf(c)) ? (isInterrupting(c) ? 'another modal is showing' : `another bar is at the ${slotOf(c).slice(4)}`) : undefined)],
+  ['slot', (c, x) => (x.taken.has(slotOf(c)) ? (isInterrupting(c) ? 'another modal is showing' : `another ${slotOf(c).replace(':', ' is at the ')}`) : undefined)],
   [
     'fatigue budget',
     (c, x) => {

@@ -19,7 +19,6 @@ import { watchRoute } from './route';
 import { isDebug, report, safe } from './safe';
 import type * as CartAdapters from './lazy/cart';
 import type * as Debug from './lazy/debug';
-import type * as ExitIntent from './lazy/exit-intent';
 import type * as Targeting from './lazy/targeting';
 import type { KV } from './storage';
 import { createTransport, type Transport } from './transport';
@@ -28,7 +27,6 @@ import type { ShowCampaign, UIActions } from './ui/contract';
 
 /** How long a page waits for a fresh config before going with the cached one. */
 const FRESH_CONFIG_WAIT_MS = 400;
-const MODAL_LOCK = 'kairos-modal';
 
 export interface EngineOptions {
   /** API origin, e.g. https://kairos.shop.example */
@@ -57,7 +55,6 @@ interface Shown {
   campaign: PublicCampaign;
   json: string;
   unmount?: () => void;
-  release?: () => void;
   gone?: boolean;
 }
 
@@ -235,7 +232,9 @@ export function createEngine(o: EngineOptions): Engine {
         eventListeners.add(listener);
         return () => void eventListeners.delete(listener);
       },
-      load: () => chunk<typeof ExitIntent>('exit_intent'),
+      api: o.api,
+      visitorId: identity.visitorId,
+      load: (name: 'exit_intent' | 'presence') => chunk<never>(name),
     };
     for (const c of eligible(config.campaigns, x)) {
       if (armed.has(c.id) || shown.has(c.id)) continue;
@@ -284,7 +283,6 @@ export function createEngine(o: EngineOptions): Engine {
     shown.delete(id);
     entry.gone = true;
     entry.unmount?.();
-    entry.release?.();
   }
 
   async function show(c: PublicCampaign, signal: string | undefined, session: string): Promise<void> {
@@ -292,22 +290,24 @@ export function createEngine(o: EngineOptions): Engine {
     if (!file) return report('no UI for', c.type);
     const entry: Shown = { campaign: c, json: JSON.stringify(c) };
     shown.set(c.id, entry); // the slot is taken from now on
-    if (isInterrupting(c) && !o.preview) {
-      const release = await modalLock();
-      if (!release) {
-        if (isDebug()) console.info(`[kairos] ${c.id}: no — another tab is showing a modal`);
-        if (shown.get(c.id) === entry) shown.delete(c.id);
-        return;
-      }
-      entry.release = release;
-      if (entry.gone) return release();
-    }
     try {
       const ui = (await import(/* @vite-ignore */ new URL(file, o.uiBase).href)) as { show: ShowCampaign };
-      const env = { api: o.api, visitorId: identity!.visitorId, state: o.state, profile, currency: config?.cart?.currency ?? 'EUR', nonce: o.nonce, preview: !!o.preview };
+      const env = {
+        api: o.api,
+        visitorId: identity!.visitorId,
+        state: o.state,
+        profile,
+        currency: config?.cart?.currency ?? 'EUR',
+        nonce: o.nonce,
+        preview: !!o.preview,
+        lock: isInterrupting(c) && !o.preview,
+      };
       const unmountUI = await ui.show(c, actionsFor(c), env);
-      // Nothing to show after all (an expired offer): no impression, and the slot is free again.
-      if (!unmountUI) return hide(c.id);
+      // Nothing to show after all (another tab's modal, an expired offer): no impression, the slot is free again.
+      if (!unmountUI) {
+        if (isDebug()) console.info(`[kairos] ${c.id}: no — another tab is showing a modal, or nothing to show`);
+        return hide(c.id);
+      }
       const now = Date.now();
       change((h) => recordImpression(h, c.id, now, session, isInterrupting(c)));
       const badge = o.preview ? (await chunk<typeof Debug>('debug')).previewBadge(c.id) : undefined;
@@ -384,23 +384,6 @@ export function createEngine(o: EngineOptions): Engine {
           .catch((e) => report('cart', e));
     },
   };
-}
-
-/**
- * Takes the cross-tab modal lock if no other tab holds it; resolves with its release, or null. Browsers without
- * the Web Locks API get no cross-tab guard (the shared fatigue budget in IndexedDB still limits interruptions).
- */
-function modalLock(): Promise<(() => void) | null> {
-  const locks = (navigator as Navigator & { locks?: LockManager }).locks;
-  if (!locks) return Promise.resolve(() => undefined);
-  return new Promise((resolve) => {
-    locks
-      .request(MODAL_LOCK, { ifAvailable: true }, (lock) => {
-        if (!lock) return resolve(null);
-        return new Promise<void>((release) => resolve(() => release()));
-      })
-      .catch(() => resolve(() => undefined));
-  });
 }
 
 /** Props as plain JSON data: functions and undefined dropped, cycles refused (reported, not thrown). */

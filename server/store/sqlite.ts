@@ -346,6 +346,10 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     insert: db.prepare(
       `INSERT INTO events (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`,
     ),
+    ordersOf: db.prepare(
+      `SELECT COUNT(DISTINCT e.event_id) FROM events e, json_each(e.props, '$.products') p
+       WHERE e.name = 'Order Completed' AND e.ts >= ? AND json_extract(p.value, '$.product_id') = ?`,
+    ).pluck(),
     count: db.prepare('SELECT count(*) AS n FROM events').pluck(),
     ping: db.prepare('SELECT 1').pluck(),
 
@@ -595,6 +599,11 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
         queries.set(sql, s);
       }
       return (s.all(...params) as DbRow[]).map(fromRow);
+    },
+
+    async countOrders(productId, since) {
+      assertOpen();
+      return stmt.ordersOf.get(since, productId) as number;
     },
 
     async countEvents() {

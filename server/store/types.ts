@@ -173,6 +173,8 @@ export interface Store {
   disabledEndpoints(): Promise<Array<{ url: string; disabled_at: number; reason: string }>>;
 
   countEvents(): Promise<number>;
+  /** `Order Completed` events since `since` (server time, ms) whose `products` include `productId`. */
+  countOrders(productId: string, since: number): Promise<number>;
   /** Cheap liveness check for /healthz. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -35,7 +35,7 @@ test('an edit shows on a freshly loaded page within 2 s; a broken edit is report
   expect(tookMs).toBeLessThanOrEqual(2_000);
 
   // A broken save: text must be a string of at most 280 characters, and `position` only top or bottom.
-  const broken = demoConfig.replace(OLD, NEW).replace('position: bottom', 'position: middle');
+  const broken = demoConfig.replace(OLD, NEW).replace(/position: bottom$/m, 'position: middle');
   writeFileSync(kairos.configFile, broken);
   const line = broken.split('\n').findIndex((l) => l.includes('position: middle')) + 1;
   const col = broken.split('\n')[line - 1]!.indexOf('middle') + 1;

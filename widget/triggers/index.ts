@@ -23,20 +23,23 @@ const table: { [K in Trigger['type']]: TriggerFactory<Opts<K>> } = {
   page_views: pageViews,
   event,
   cart,
-  exit_intent: (opts, fire, env) => {
-    // Armed at once, started when its chunk arrives; a stop() before that means it never starts.
-    let stop: (() => void) | undefined;
-    let stopped = false;
-    env.load('exit_intent').then(
-      (m) => void (stopped || (stop = m.exitIntent(opts, fire, env))),
-      (e: unknown) => report('exit intent', e),
-    );
-    return () => {
-      stopped = true;
-      stop?.();
-    };
-  },
+  exit_intent: (opts, fire, env) => lazy(env.load('exit_intent'), (m) => m.exitIntent(opts, fire, env)),
+  viewers: (opts, fire, env) => lazy(env.load('presence'), (m) => m.viewers(opts, fire, env)),
 };
+
+/** A trigger from a chunk: armed at once, started when its chunk arrives; a stop() before that means it never runs. */
+function lazy<M>(chunk: Promise<M>, start: (m: M) => () => void): () => void {
+  let stopped = false;
+  let stop: (() => void) | undefined;
+  chunk.then(
+    (m) => void (stopped || (stop = start(m))),
+    (e: unknown) => report('trigger', e),
+  );
+  return () => {
+    stopped = true;
+    stop?.();
+  };
+}
 
 /** Arms `trigger`; `fire` is called at most once, with the signal that fired it. Returns `stop`. */
 export function startTrigger(trigger: Trigger, fire: Fire, env: TriggerEnv): () => void {

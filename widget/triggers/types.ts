@@ -18,13 +18,22 @@ export interface TriggerEnv {
   cartItems: number;
   /** This page view began a new session. */
   newSession: boolean;
+  /** API origin and the visitor's id, for triggers that ask the server (viewers). */
+  api: string;
+  visitorId: string;
   /** Tracked events (`kairos('track', name)`); returns the unsubscribe. */
   onEvent(listener: (name: string) => void): () => void;
   /**
-   * Loads a trigger kept out of the first script (exit intent: the biggest, and only some campaigns use it).
-   * The engine imports its chunk from kairos-ui/; tests hand over the module they bundled.
+   * Loads a trigger kept out of the first script (exit intent: the biggest; viewers: with the presence loop;
+   * only some campaigns use them). The engine imports its chunk from kairos-ui/; tests hand over a module.
    */
-  load(name: 'exit_intent'): Promise<{ exitIntent: TriggerFactory<Opts<'exit_intent'>> }>;
+  load<K extends keyof LazyTriggers>(name: K): Promise<LazyTriggers[K]>;
+}
+
+/** Triggers in chunks of their own, by chunk name. */
+export interface LazyTriggers {
+  exit_intent: { exitIntent: TriggerFactory<Opts<'exit_intent'>> };
+  presence: { viewers: TriggerFactory<Opts<'viewers'>> };
 }
 
 /** `signal`: what fired it, e.g. 'pointer_exit', 'scroll_up', 'tab_return', 'inactivity'. */

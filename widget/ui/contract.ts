@@ -24,6 +24,8 @@ export interface UIEnv {
   currency: string;
   /** ?kairos_preview: show as it would look, hand out nothing (an exit offer shows a sample code). */
   preview?: boolean;
+  /** An interruption: take the cross-tab modal lock first, and show nothing if another tab holds it. */
+  lock?: boolean;
   /** CSP nonce from the script tag, for the <style> fallback when constructable stylesheets are missing. */
   nonce?: string | undefined;
 }

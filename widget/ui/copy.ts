@@ -46,6 +46,26 @@ export function money(amount: number, currency: string, locale: string): string 
   }
 }
 
+/**
+ * The copy for the shopper's language from copy per locale: the page's `lang` exactly, then its language part,
+ * then the browser's languages the same way, then `en`, then the first given.
+ */
+export function pickLocale<T>(byLocale: Record<string, T>, wanted: readonly string[]): [locale: string, copy: T] {
+  const keys = Object.keys(byLocale);
+  const lower = keys.map((k) => k.toLowerCase());
+  for (const w of wanted) {
+    if (!w) continue;
+    const tag = w.toLowerCase();
+    const i = lower.indexOf(tag) >= 0 ? lower.indexOf(tag) : lower.indexOf(tag.split('-')[0]!);
+    if (i >= 0) return [keys[i]!, byLocale[keys[i]!]!];
+  }
+  const k = 'en' in byLocale ? 'en' : keys[0]!;
+  return [k, byLocale[k]!];
+}
+
+/** The languages to try, best first: the page's `lang`, then the browser's. */
+export const wantedLocales = (doc: Document = document): string[] => [doc.documentElement.lang, ...(navigator.languages ?? [navigator.language])];
+
 /** The page's language: <html lang>, else the browser's. */
 export const pageLocale = (doc: Document = document): string => doc.documentElement.lang || navigator.language || 'en';
 

@@ -89,7 +89,7 @@ const cases: [name: string, source: string, expected: string[]][] = [
   [
     'unknown top-level key',
     lines('campaigns: []', 'banners: []'),
-    ['kairos.yaml:2:1 unknown key "banners"; use one of: $schema, site, fatigue, segments, presence, cart, webhooks, campaigns'],
+    ['kairos.yaml:2:1 unknown key "banners"; use one of: $schema, site, fatigue, segments, context, presence, cart, webhooks, campaigns'],
   ],
   [
     'a javascript: link',
@@ -599,6 +599,14 @@ describe('exit offers, cart reminders, the cart and webhooks', () => {
     expect(errorsOf(lines('campaigns:', '  - { id: live, type: viewing_now, count: 12 }'))[0]).toMatch(/campaigns\[0\]: unknown key "count"/);
   });
 
+  it.each([
+    ['custom geo headers without names', ['context:', '  geo_headers: custom'], 'kairos.yaml:1:1 context.custom_headers: geo_headers: custom needs custom_headers with at least country'],
+    ['a static forecast without a file', ['context:', '  location: { country: GB, lat: 51.5, lon: -0.1 }', '  weather: { provider: static }'], 'kairos.yaml:3:3 context.weather.file: the static provider needs a file'],
+    ['MET Norway without a contact', ['context:', '  location: { country: GB, lat: 51.5, lon: -0.1 }', '  weather: { provider: met_norway }'], 'kairos.yaml:3:3 context.weather.contact: MET Norway requires a contact (email or URL) in the User-Agent'],
+    ['weather with no way to know where', ['context:', '  weather: { provider: open_meteo }'], 'kairos.yaml:1:1 context.location: weather needs a location: the shop’s, geo headers or a geoip_file'],
+    ['a country that is not a code', ['context:', '  location: { country: Germany, lat: 52.5, lon: 13.4 }'], 'kairos.yaml:2:24 context.location.country: an ISO 3166 country code such as DE'],
+  ])('context: %s is an error at its place', (_name, source, expected) => expect(errorsOf(lines(...source))).toEqual([expected]));
+
   it('webhooks need an absolute recovery_url', () => {
     expect(errorsOf(lines('webhooks:', '  endpoints: [{ url: https://crm.example/hooks }]'))).toEqual([
       'kairos.yaml:1:1 webhooks.recovery_url: webhooks need a recovery_url: the absolute URL of the cart page',
@@ -672,7 +680,7 @@ describe('configJsonSchema', () => {
     ]);
   });
 
-  it('offers the fatigue budget, segments, presence, the cart and webhooks at the top level', () => {
-    expect(Object.keys(schema.properties)).toEqual(['$schema', 'site', 'fatigue', 'segments', 'presence', 'cart', 'webhooks', 'campaigns']);
+  it('offers the fatigue budget, segments, context, presence, the cart and webhooks at the top level', () => {
+    expect(Object.keys(schema.properties)).toEqual(['$schema', 'site', 'fatigue', 'segments', 'context', 'presence', 'cart', 'webhooks', 'campaigns']);
   });
 });

@@ -6,6 +6,7 @@
 //   GET  /v1/offers/verify?token=…  checks a signed grant (for the shop's checkout)
 //   POST /v1/presence    a heartbeat for a product or page; answers how many are viewing it now
 //   GET  /v1/purchases?product=…  how many orders of a product were stored in the last 24 hours
+//   GET  /v1/context     roughly where the shopper is (0.1°) and the weather there, for targeting (server/context)
 //   GET  /schema.json    the JSON Schema for kairos.yaml (editor autocomplete)
 //   GET  /healthz        liveness: the store answers
 //   GET  /kairos.js      the loader script shops embed; /kairos-ui/* the content-hashed chunks it imports
@@ -15,11 +16,13 @@
 // (the store failed: retry; the widget is not built) and is never about what the client sent.
 import { createHash, randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { matchedRoutes } from 'hono/route';
 import { configJsonSchema, publicCampaign } from './config';
 import type { LoadedConfig } from './config-watch';
+import { createContextService, type ContextService } from './context/index';
 import { parseBatch, toStoredEvents } from './events';
 import { answerOffer, poolPath, verifyGrant } from './offers';
 import { isbot } from 'isbot';
@@ -50,6 +53,8 @@ export interface AppDeps {
   presence?: PresenceStore;
   /** Signs offer grants; default KAIROS_SECRET, else random per process (grants then verify only until restart). */
   secret?: string | Buffer;
+  /** Location and weather for GET /v1/context (server/context); default one on the live config, cached in process. */
+  context?: ContextService;
 }
 
 /** Largest accepted POST /v1/events body. A full batch (100 events) is far below it. */
@@ -269,6 +274,17 @@ export function createApp(deps: AppDeps): Hono {
     return c.json({ product, count: hit.count, hours: 24 });
   });
 
+  // --- context: rough location and weather --------------------------------------------------------------------
+
+  const context = deps.context ?? createContextService({ config, log, now });
+  app.get('/v1/context', async (c) => {
+    // The address is handed to the GeoIP lookup and nothing else: not logged, not stored, not answered.
+    const { body, vary } = await context.lookup({ header: (name) => c.req.header(name), ip: socketAddress(c) });
+    c.header('Cache-Control', 'private, max-age=300');
+    for (const name of vary) c.header('Vary', name, { append: true });
+    return c.json(body);
+  });
+
   // --- editor schema, health -----------------------------------------------------------------------------------
 
   let schema: { body: string; etag: string } | undefined;
@@ -366,6 +382,18 @@ export function createApp(deps: AppDeps): Hono {
   }
 
   return app;
+}
+
+/**
+ * The peer's address from the socket (@hono/node-server), or undefined (in-process requests). Deliberately not
+ * X-Forwarded-For: any client can send that header.
+ */
+function socketAddress(c: Context): string | undefined {
+  try {
+    return getConnInfo(c).remote.address;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The demo's own config files stay private: no YAML at all, and no JSON at the top level (kairos.json). */

@@ -13,6 +13,7 @@ import { serve } from '@hono/node-server';
 import { createApp } from './app';
 import { formatConfigError, loadConfigFile } from './config';
 import { ConfigSource } from './config-watch';
+import { createContextService, openWeatherCache } from './context/index';
 import { createLogger, type Logger } from './log';
 import { openPresence } from './presence/index';
 import { openSqliteStore } from './store/sqlite';
@@ -37,8 +38,8 @@ Options for serve and dev:
 
 Environment: LOG_LEVEL (trace, debug, info, warn, error, silent; default info); KAIROS_WEBHOOK_SECRET
 (whsec_<base64>: signs cart.abandoned webhooks; required when webhooks.endpoints are configured); KAIROS_SECRET
-(signs exit-offer grants; default: a key generated once and kept in <db>.secret); REDIS_URL (presence shared by
-several instances; default in process); KAIROS_REDIS_PREFIX (default kairos:).
+(signs exit-offer grants; default: a key generated once and kept in <db>.secret); REDIS_URL (presence and weather
+forecasts shared by several instances; default in process); KAIROS_REDIS_PREFIX (default kairos:).
 `;
 
 export interface ServerOptions {
@@ -90,11 +91,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // Who is viewing what: in process, or Redis when REDIS_URL is set (instances then count together).
   const presence = openPresence(process.env, { onStatus: (message, ok) => (ok ? log.info(message) : log.warn(message)) });
   log.info(`presence store: ${presence.description}`);
+  // Forecasts for /v1/context: in process, and shared through Redis too when REDIS_URL is set.
+  const weatherCache = openWeatherCache(process.env, { onStatus: (message, ok) => (ok ? log.info(message) : log.warn(message)) });
+  if (weatherCache) log.info(`weather cache: ${weatherCache.description}`);
+  const context = createContextService({ config, log, ...(weatherCache && { cache: weatherCache }) });
 
   const app = createApp({
     config,
     store,
     presence,
+    context,
     widgetDir: opts.widgetDir ?? resolve(repoRoot, 'dist', 'widget'),
     demoDir: opts.demoDir ?? null,
     log,
@@ -111,6 +117,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await config.close();
     await store.close();
     await presence.close();
+    await context.close();
     throw e;
   }
   const port = (server.address() as AddressInfo).port;
@@ -124,6 +131,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await closeServer(server);
       // No request in flight any more: nothing beats.
       await presence.close();
+      await context.close();
       // Before the store closes: attempts in flight are aborted and released for the next start.
       await webhooks.stop();
       await config.close();

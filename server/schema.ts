@@ -450,6 +450,68 @@ export const RecentPurchases = z
 /** Campaigns are a discriminated union on `type`; later campaign types join this list. */
 export const Campaign = z.discriminatedUnion('type', [AnnouncementBar, Modal, ExitOffer, CartReminder, ViewingNow, RecentPurchases]);
 
+// ---------------------------------------------------------------------------------------------------------
+// Context: where the shopper roughly is and what the weather will do (GET /v1/context), for rules that do not
+// depend on personal data.
+
+const headerName = z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'an HTTP header name');
+
+export const Context = z
+  .object({
+    location: z
+      .object({
+        country: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166 country code such as DE'),
+        region: z.string().max(100).optional(),
+        city: z.string().max(100).optional(),
+        lat: z.number().min(-90).max(90),
+        lon: z.number().min(-180).max(180),
+      })
+      .strict()
+      .optional()
+      .describe("The shop's own location: used when the shopper's cannot be told."),
+    geo_headers: z
+      .enum(['none', 'cloudflare', 'vercel', 'custom'])
+      .default('none')
+      .describe('Trust this CDN’s geo headers (only when the server really is behind it: anyone can send headers).'),
+    custom_headers: z
+      .object({ country: headerName, region: headerName, city: headerName, lat: headerName, lon: headerName })
+      .partial()
+      .strict()
+      .optional()
+      .describe('Header names for geo_headers: custom.'),
+    geoip_file: z.string().min(1).optional().describe('A GeoIP .mmdb file (DB-IP Lite or GeoLite2 City), relative to kairos.yaml.'),
+    weather: z
+      .object({
+        provider: z.enum(['none', 'met_norway', 'open_meteo', 'static']).default('none'),
+        file: z.string().min(1).optional().describe('static: a JSON forecast file, relative to kairos.yaml (offline demos).'),
+        contact: z
+          .string()
+          .min(3)
+          .optional()
+          .describe('met_norway: a contact (email or URL) for the User-Agent its terms require.'),
+        api_key_env: z
+          .string()
+          .regex(/^[A-Z_][A-Z0-9_]*$/)
+          .optional()
+          .describe('open_meteo: the environment variable holding a commercial API key (free tier: non-commercial only).'),
+        cache_minutes: z.number().int().min(30).max(60).default(45),
+        timeout_ms: z.number().int().min(100).max(10_000).default(1500).describe('A slower provider is not waited for: cached or no weather.'),
+      })
+      .strict()
+      .default({ provider: 'none', cache_minutes: 45, timeout_ms: 1500 }),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.geo_headers === 'custom' && !c.custom_headers?.country)
+      ctx.addIssue({ code: 'custom', path: ['custom_headers'], message: 'geo_headers: custom needs custom_headers with at least country' });
+    if (c.weather.provider === 'static' && !c.weather.file)
+      ctx.addIssue({ code: 'custom', path: ['weather', 'file'], message: 'the static provider needs a file' });
+    if (c.weather.provider === 'met_norway' && !c.weather.contact)
+      ctx.addIssue({ code: 'custom', path: ['weather', 'contact'], message: 'MET Norway requires a contact (email or URL) in the User-Agent' });
+    if (c.weather.provider !== 'none' && !c.location && c.geo_headers === 'none' && !c.geoip_file)
+      ctx.addIssue({ code: 'custom', path: ['location'], message: 'weather needs a location: the shop’s, geo headers or a geoip_file' });
+  });
+
 export const Presence = z
   .object({
     interval_seconds: z.number().int().min(5).max(300).default(15).describe('How often a visible tab reports it is still there.'),
@@ -528,6 +590,7 @@ export const KairosConfig = z
       .default({ name: 'My shop', allowed_origins: [] }),
     fatigue: Fatigue.default({ modals_per_session: 1, modals_per_day: 3 }),
     segments: z.record(id, Rule).default({}).describe('Named audiences, used in rules as { segment: name }.'),
+    context: Context.default({ geo_headers: 'none', weather: { provider: 'none', cache_minutes: 45, timeout_ms: 1500 } }),
     presence: Presence.default({ interval_seconds: 15, window_seconds: 45, product_path: '/products/{id}' }),
     cart: Cart.default({ adapters: [{ type: 'events', pages: ['/**'] }], currency: 'EUR', pages: ['/cart/**', '/checkout/**'] }),
     webhooks: Webhooks.default({ endpoints: [], abandon_after_minutes: 60, allow_private_networks: false }),
@@ -554,6 +617,7 @@ export type ExitOffer = z.infer<typeof ExitOffer>;
 export type CartReminder = z.infer<typeof CartReminder>;
 export type Cart = z.infer<typeof Cart>;
 export type Presence = z.infer<typeof Presence>;
+export type Context = z.infer<typeof Context>;
 export type Webhooks = z.infer<typeof Webhooks>;
 export type Trigger = z.infer<typeof Trigger>;
 export type Frequency = z.infer<typeof Frequency>;

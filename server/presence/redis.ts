@@ -3,11 +3,11 @@
 // never moves back), ZREMRANGEBYSCORE (-inf, now - window], ZCARD, PEXPIRE window — so a key nobody beats any
 // more disappears on its own once its last visitor has expired, and Redis holds nothing for idle pages.
 //
-// A dead or unreachable Redis must not hang requests or crash the process: no offline queue (a call while
-// disconnected rejects at once), one retry per request, a command timeout, and an 'error' listener. ioredis keeps
-// reconnecting in the background (capped back-off), so the store recovers by itself when Redis comes back.
-import { Redis } from 'ioredis';
+// The connection fails fast and recovers by itself (server/redis.ts).
+import { connectRedis } from '../redis';
 import type { PresenceStore } from './types';
+
+export { redactRedisUrl } from '../redis';
 
 export interface RedisPresenceOptions {
   /** `redis://[user:password@]host:port[/db]` or `rediss://…`. */
@@ -30,96 +30,16 @@ export interface RedisPresence extends PresenceStore {
   ready(): Promise<void>;
 }
 
-/** The URL without user name and password, for logs and error messages. */
-export function redactRedisUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    return u.toString().replace(/\/$/, '');
-  } catch {
-    return 'an unparsable REDIS_URL';
-  }
-}
-
 /** Escapes the glob characters of SCAN MATCH. */
 function globEscape(s: string): string {
   return s.replace(/[*?[\]\\]/g, '\\$&');
 }
 
 export function createRedisPresence(opts: RedisPresenceOptions): RedisPresence {
-  const where = redactRedisUrl(opts.url);
+  const conn = connectRedis({ url: opts.url, what: 'Redis presence store', timeoutMs: opts.timeoutMs ?? 2000, onStatus: opts.onStatus });
+  const { redis, run } = conn;
   const keyPrefix = `${opts.prefix ?? 'kairos:'}presence:`;
-  const timeoutMs = opts.timeoutMs ?? 2000;
-  const redis = new Redis(opts.url, {
-    lazyConnect: false,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    autoResendUnfulfilledCommands: false,
-    connectTimeout: timeoutMs,
-    commandTimeout: timeoutMs,
-    // Reconnect forever, at most every 2 s; calls in the meantime fail fast (no offline queue).
-    retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
-  });
-
-  let lastError = '';
-  let healthy: boolean | undefined;
-  const report = (ok: boolean, message: string) => {
-    if (healthy === ok) return;
-    healthy = ok;
-    opts.onStatus?.(message, ok);
-  };
-  redis.on('error', (e: Error) => {
-    lastError = e.message;
-    report(false, `Redis presence store at ${where} is unavailable: ${e.message}`);
-  });
-  redis.on('ready', () => {
-    lastError = '';
-    report(true, `Redis presence store at ${where} connected`);
-  });
-
-  let closed = false;
   const key = (k: string) => keyPrefix + k;
-  const unavailable = (why: string) => new Error(`Redis presence store at ${where} is unavailable: ${why}`);
-
-  /** The connection attempt under way, shared by every call that arrives meanwhile. */
-  let connecting: Promise<void> | undefined;
-
-  /** Resolves when the connection is ready; waits only for a connection attempt already under way. */
-  function ready(): Promise<void> {
-    if (closed) return Promise.reject(new Error('presence store is closed'));
-    const status = redis.status;
-    if (status === 'ready') return Promise.resolve();
-    if (status !== 'connecting' && status !== 'connect')
-      return Promise.reject(unavailable(lastError ? `not connected (${lastError})` : `not connected (${status})`));
-    return (connecting ??= new Promise<void>((done, fail) => {
-      const finish = (e?: Error) => {
-        clearTimeout(timer);
-        redis.off('ready', onReady);
-        redis.off('close', onClose);
-        redis.off('end', onClose);
-        connecting = undefined;
-        if (e) fail(e);
-        else done();
-      };
-      const onReady = () => finish();
-      const onClose = () => finish(unavailable(lastError ? `could not connect (${lastError})` : 'connection closed'));
-      const timer = setTimeout(() => finish(unavailable(`no connection within ${timeoutMs} ms`)), timeoutMs);
-      redis.once('ready', onReady);
-      redis.once('close', onClose);
-      redis.once('end', onClose);
-    }));
-  }
-
-  /** Runs `fn` on a ready connection; every failure becomes one clear error. */
-  async function run<T>(fn: () => Promise<T>): Promise<T> {
-    await ready();
-    try {
-      return await fn();
-    } catch (e) {
-      throw unavailable(e instanceof Error ? e.message : String(e));
-    }
-  }
 
   /** The replies of a MULTI, or the first error in it. */
   function replies(result: [Error | null, unknown][] | null): unknown[] {
@@ -132,9 +52,9 @@ export function createRedisPresence(opts: RedisPresenceOptions): RedisPresence {
 
   return {
     kind: 'redis',
-    description: `Redis at ${where} (key prefix "${keyPrefix}")`,
+    description: `Redis at ${conn.where} (key prefix "${keyPrefix}")`,
     keyPrefix,
-    ready,
+    ready: conn.ready,
 
     beat(k, visitorId, now, windowMs) {
       return run(async () => {
@@ -174,18 +94,6 @@ export function createRedisPresence(opts: RedisPresenceOptions): RedisPresence {
       });
     },
 
-    async close() {
-      if (closed) return;
-      closed = true;
-      if (redis.status === 'ready') {
-        try {
-          await redis.quit();
-          return;
-        } catch {
-          // fall through: drop the connection
-        }
-      }
-      redis.disconnect();
-    },
+    close: conn.close,
   };
 }

@@ -2,6 +2,8 @@
 // Types come from z.infer; /schema.json comes from z.toJSONSchema. The widget imports *types* from here
 // (`import type`), never zod itself.
 import { z } from 'zod';
+import { holidayDeadline, holidayPresets, nextDeadline, WEEKDAYS, type CountdownInput } from './countdown';
+import { CONDITIONS } from './context/weather/types';
 
 const id = z
   .string()
@@ -133,7 +135,11 @@ export const RULE_FIELDS = {
   'orders.categories': 'categories bought (list)',
   'orders.days_since_last': 'days since the last order (absent without one)',
   'traits.<name>': 'a trait given with kairos("identify", id, traits)',
-  'geo.country': 'ISO 3166 country code, e.g. DE (when the server knows it)',
+  'geo.country': 'ISO 3166 country code, e.g. DE (from GET /v1/context: CDN headers, a GeoIP file or the shop’s)',
+  'geo.region': 'region or state name, when known',
+  'geo.city': 'city name, when known',
+  'weather.temp_c': 'the temperature now, °C (from the configured weather provider)',
+  'weather.condition': `the weather now: ${CONDITIONS.join(', ')}`,
   'locale': 'the browser language, e.g. de-DE',
   'language': 'the language part of it, e.g. de',
   'time.hour': 'local hour 0–23 on the shopper device',
@@ -149,12 +155,38 @@ export function isRuleField(key: string): boolean {
   return EXACT_FIELDS.includes(key) || PREFIX_FIELDS.some((p) => key.startsWith(p) && key.length > p.length);
 }
 
+/** What a `weather:` rule may test about one day of the forecast. */
+export const WEATHER_DAY_FIELDS = {
+  max_temp_c: 'the day’s highest temperature, °C',
+  min_temp_c: 'the day’s lowest temperature, °C',
+  precipitation_mm: 'rain or snow that day, mm',
+  precipitation: 'true when at least 1 mm of rain or snow falls that day',
+  snow: 'true when the day’s weather is snow or sleet',
+  condition: `the day’s weather: ${CONDITIONS.join(', ')}`,
+} as const;
+
+/**
+ * `weather: { within_days: 3, max_temp_c: { gte: 25 } }`: on at least one of the next `within_days` days of the
+ * forecast (today is day 1), every listed condition holds. No forecast: unknown, so the rule fails closed.
+ */
+export const WeatherRule = z
+  .object({
+    within_days: z.number().int().min(1).max(7).default(1).describe('today and the days after it; 1 is today only'),
+    ...Object.fromEntries(Object.entries(WEATHER_DAY_FIELDS).map(([f, d]) => [f, Condition.optional().describe(d)])),
+  })
+  .strict()
+  .refine((w) => Object.keys(w).some((k) => k !== 'within_days'), {
+    message: `give at least one of ${Object.keys(WEATHER_DAY_FIELDS).join(', ')}`,
+  });
+export type WeatherRule = { within_days?: number } & { [K in keyof typeof WEATHER_DAY_FIELDS]?: ConditionValue };
+
 export type ConditionValue = z.infer<typeof Condition>;
 export interface Rule {
   all?: Rule[];
   any?: Rule[];
   not?: Rule;
   segment?: string;
+  weather?: WeatherRule;
   [field: string]: ConditionValue | Rule | Rule[] | string | undefined;
 }
 
@@ -174,6 +206,7 @@ export const Rule: z.ZodType<Rule> = z
       return Rule.optional().describe('the rule does not hold');
     },
     segment: z.string().optional().describe('a segment defined under segments:'),
+    weather: WeatherRule.optional().describe('the forecast where the shopper is: e.g. { within_days: 3, max_temp_c: { gte: 25 } }'),
     ...fieldProperties,
   })
   .catchall(Condition)
@@ -181,7 +214,7 @@ export const Rule: z.ZodType<Rule> = z
     const keys = Object.keys(rule);
     if (keys.length === 0) ctx.addIssue({ code: 'custom', message: 'an empty rule; give a field, all, any, not or segment' });
     for (const key of keys)
-      if (!['all', 'any', 'not', 'segment'].includes(key) && !isRuleField(key))
+      if (!['all', 'any', 'not', 'segment', 'weather'].includes(key) && !isRuleField(key))
         ctx.addIssue({
           code: 'custom',
           path: [key],
@@ -255,11 +288,27 @@ const campaignBase = {
   stop_after_conversion: z.boolean().default(true).describe('Never again for a shopper who ordered after clicking it.'),
 };
 
+// Bars: one strip at the top or bottom edge (one per edge; see widget/eligibility.ts). They overlay the page, so
+// nothing moves, unless `push: true`, which keeps the page's content clear of them.
+
+const barPosition = (d: 'top' | 'bottom') =>
+  z.enum(['top', 'bottom']).default(d).describe('The edge; one bar per edge at a time (the higher priority wins).');
+const barPush = z
+  .boolean()
+  .default(false)
+  .describe('Keep the page clear of the bar (padding on <body>) instead of overlaying it; reserve the space in the page’s own CSS to avoid a layout shift.');
+const barTheme = z
+  .object({ background: cssColor.default('#1f2a44'), color: cssColor.default('#ffffff') })
+  .strict()
+  .default({ background: '#1f2a44', color: '#ffffff' });
+const barLink = z.object({ label: z.string().min(1).max(60), url: safeUrl }).strict();
+
 export const AnnouncementBar = z
   .object({
     ...campaignBase,
     type: z.literal('announcement_bar'),
-    position: z.enum(['top', 'bottom']).default('bottom').describe('Bars overlay the page (no layout shift).'),
+    position: barPosition('bottom'),
+    push: barPush,
     content: z
       .object({
         text: z.string().min(1).max(280).describe('Shown as plain text, never as HTML.'),
@@ -270,10 +319,7 @@ export const AnnouncementBar = z
         dismissible: z.boolean().default(true),
       })
       .strict(),
-    theme: z
-      .object({ background: cssColor.default('#1f2a44'), color: cssColor.default('#ffffff') })
-      .strict()
-      .default({ background: '#1f2a44', color: '#ffffff' }),
+    theme: barTheme,
   })
   .strict();
 
@@ -447,8 +493,162 @@ export const RecentPurchases = z
   })
   .strict();
 
+const isoDay = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD')
+  .refine((d) => !Number.isNaN(Date.parse(d + 'T00:00:00Z')) && new Date(d + 'T00:00:00Z').toISOString().startsWith(d), 'not a real date');
+
+/** What a countdown counts down to; resolved to an instant on the server (server/countdown.ts). */
+export const CountdownSpec = z
+  .union([
+    z
+      .object({
+        deadline: z
+          .string()
+          .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:\d{2})?$/, 'a date-time such as 2026-12-24T18:00')
+          .describe('Wall-clock time in `timezone`, or with an offset (which wins).'),
+        timezone: timeZone.optional(),
+      })
+      .strict(),
+    z
+      .object({
+        holiday: z.enum(Object.keys(holidayPresets) as [keyof typeof holidayPresets]).describe(
+          Object.entries(holidayPresets)
+            .map(([k, v]) => `${k}: ${v.replace('T', ' ')}`)
+            .join(', '),
+        ),
+        year: z.number().int().min(2000).max(2100),
+        timezone: timeZone.optional(),
+      })
+      .strict(),
+    z
+      .object({
+        every: z
+          .object({
+            time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time HH:MM such as 14:00'),
+            days: z
+              .array(z.enum(WEEKDAYS))
+              .min(1)
+              .refine((d) => new Set(d).size === d.length, 'a day is listed twice')
+              .optional()
+              .describe('default every day'),
+            timezone: timeZone.optional(),
+            except: z.array(isoDay).optional().describe('local dates with no cut-off (holidays)'),
+          })
+          .strict(),
+      })
+      .strict(),
+  ])
+  .describe('A fixed deadline, a holiday preset, or a recurring cut-off such as same-day dispatch.');
+export type CountdownSpec = z.infer<typeof CountdownSpec>;
+
+/** The countdown as server/countdown.ts takes it. */
+export const countdownInput = (c: CountdownSpec): CountdownInput =>
+  'holiday' in c ? holidayDeadline(c.holiday, c.year, c.timezone) : c;
+
+/** "Order within 2 h 13 min for same-day dispatch": counts down to an instant the server resolves. */
+export const CountdownBar = z
+  .object({
+    ...campaignBase,
+    type: z.literal('countdown_bar'),
+    position: barPosition('top'),
+    push: barPush,
+    countdown: CountdownSpec,
+    show_within_minutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(60 * 24 * 366)
+      .optional()
+      .describe('Show only when the deadline is at most this far away (e.g. 240 for the last four hours).'),
+    content: z
+      .object({
+        text: copy(200)
+          .refine((t) => t.includes('{{countdown}}'), 'put {{countdown}} where the time left goes')
+          .describe('Plain text; {{countdown}} is the time left, e.g. "2 h 13 min".'),
+        link: barLink.optional(),
+        dismissible: z.boolean().default(true),
+      })
+      .strict(),
+    theme: barTheme,
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    try {
+      nextDeadline(countdownInput(c.countdown), Date.now());
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', path: ['countdown'], message: e instanceof Error ? e.message : String(e) });
+    }
+  });
+
+/** "€12.50 away from free shipping" → "You've unlocked free shipping", live from the cart. */
+export const FreeShippingBar = z
+  .object({
+    ...campaignBase,
+    type: z.literal('free_shipping_bar'),
+    position: barPosition('top'),
+    push: barPush,
+    threshold: z.number().positive().max(1_000_000).describe('The order value that ships free, in the cart currency.'),
+    content: z
+      .object({
+        empty: copy(160).default('Free shipping on orders over {{threshold}}').describe('The cart is empty.'),
+        progress: copy(160).default('{{remaining}} away from free shipping').describe('{{remaining}}, {{threshold}} and {{cart.total}} are money.'),
+        unlocked: copy(160).default('You’ve unlocked free shipping'),
+        dismissible: z.boolean().default(true),
+      })
+      .strict()
+      .default({
+        empty: 'Free shipping on orders over {{threshold}}',
+        progress: '{{remaining}} away from free shipping',
+        unlocked: 'You’ve unlocked free shipping',
+        dismissible: true,
+      }),
+    theme: barTheme,
+  })
+  .strict();
+
+/** An email sign-up bar: validation, the shop's consent wording, a success state; fires lead.captured. */
+export const NewsletterBar = z
+  .object({
+    ...campaignBase,
+    type: z.literal('newsletter_bar'),
+    position: barPosition('bottom'),
+    push: barPush,
+    content: z
+      .object({
+        text: copy(200).describe('Plain text with merge tags.'),
+        placeholder: z.string().min(1).max(60).default('Your email'),
+        button: z.string().min(1).max(40).default('Subscribe'),
+        consent: z
+          .string()
+          .min(1)
+          .max(500)
+          .optional()
+          .describe('The shop’s consent wording, shown beside a checkbox that must be ticked; stored with the lead.'),
+        invalid_email: z.string().min(1).max(120).default('Please enter a valid email address, like name@example.com.'),
+        consent_missing: z.string().min(1).max(120).default('Please tick the box to agree.'),
+        failed: z.string().min(1).max(120).default('Sorry, that did not work. Please try again.'),
+        success: z.string().min(1).max(200).default('Thanks — you’re on the list.'),
+        close_label: z.string().min(1).max(60).default('Close'),
+      })
+      .strict(),
+    theme: barTheme,
+    accent: accentTheme,
+  })
+  .strict();
+
 /** Campaigns are a discriminated union on `type`; later campaign types join this list. */
-export const Campaign = z.discriminatedUnion('type', [AnnouncementBar, Modal, ExitOffer, CartReminder, ViewingNow, RecentPurchases]);
+export const Campaign = z.discriminatedUnion('type', [
+  AnnouncementBar,
+  Modal,
+  ExitOffer,
+  CartReminder,
+  ViewingNow,
+  RecentPurchases,
+  CountdownBar,
+  FreeShippingBar,
+  NewsletterBar,
+]);
 
 // ---------------------------------------------------------------------------------------------------------
 // Context: where the shopper roughly is and what the weather will do (GET /v1/context), for rules that do not
@@ -615,6 +815,9 @@ export type AnnouncementBar = z.infer<typeof AnnouncementBar>;
 export type Modal = z.infer<typeof Modal>;
 export type ExitOffer = z.infer<typeof ExitOffer>;
 export type CartReminder = z.infer<typeof CartReminder>;
+export type CountdownBar = z.infer<typeof CountdownBar>;
+export type FreeShippingBar = z.infer<typeof FreeShippingBar>;
+export type NewsletterBar = z.infer<typeof NewsletterBar>;
 export type Cart = z.infer<typeof Cart>;
 export type Presence = z.infer<typeof Presence>;
 export type Context = z.infer<typeof Context>;

@@ -26,7 +26,7 @@ function recordingLog() {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const textOf = (s: ConfigSource) => s.current.public.campaigns[0]?.content.text;
+const textOf = (s: ConfigSource) => (s.current.public.campaigns[0]?.content as { text?: string } | undefined)?.text;
 
 let dir: string;
 let file: string;
@@ -177,7 +177,7 @@ describe('watchConfig', () => {
     await writeFile(join(dir, 'unrelated.yaml'), 'not: [valid');
     await writeFile(file, bar('Two'));
     await vi.waitFor(() => expect(results).toHaveLength(1), live);
-    expect(results[0]?.ok && results[0].public.campaigns[0]?.content.text).toBe('Two');
+    expect(results[0]?.ok && (results[0].public.campaigns[0]?.content as { text?: string }).text).toBe('Two');
 
     await unlink(file);
     await vi.waitFor(() => expect(results).toHaveLength(2), live);

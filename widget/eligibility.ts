@@ -38,9 +38,9 @@ type Layer<C> = [name: string, check: (c: PublicCampaign, x: C) => string | unde
 const INTERRUPTING: readonly string[] = ['modal', 'exit_offer', 'cart_reminder'];
 export const isInterrupting = (c: PublicCampaign): boolean => INTERRUPTING.includes(c.type);
 
-/** Where a campaign appears: two campaigns never share one (two bars at the bottom would stack). */
+/** Where a campaign appears (every `*_bar` type is a bar): two campaigns never share one (two bars at the bottom would stack). */
 export function slotOf(c: PublicCampaign): string {
-  return isInterrupting(c) ? 'modal' : (c.type === 'announcement_bar' ? 'bar:' : 'card:') + ('position' in c ? c.position : '');
+  return isInterrupting(c) ? 'modal' : (/bar$/.test(c.type) ? 'bar:' : 'card:') + ('position' in c ? c.position : '');
 }
 
 const limits = (f: PublicCampaign['frequency']): Frequency =>

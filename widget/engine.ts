@@ -73,6 +73,8 @@ export function createEngine(o: EngineOptions): Engine {
   let profile: Profile = emptyProfile();
   let history: History = emptyHistory();
   const eventListeners = new Set<(name: string) => void>();
+  /** Calls `listener` after each tracked event has been applied to the profile; returns the unsubscribe. */
+  const onEvent = (listener: (name: string) => void) => (eventListeners.add(listener), () => void eventListeners.delete(listener));
   const shown = new Map<string, Shown>();
   /** Stop functions of the triggers armed for this page view. */
   let armed = new Map<string, () => void>();
@@ -221,6 +223,7 @@ export function createEngine(o: EngineOptions): Engine {
     }
     explain(newPage ? 'page view' : 'config', config.campaigns, x);
     const env = {
+      onEvent,
       win: window,
       now: Date.now,
       pageStart,
@@ -228,10 +231,6 @@ export function createEngine(o: EngineOptions): Engine {
       pageViews: identity.pageViews,
       cartItems: cartItems(profile),
       newSession: identity.newSession,
-      onEvent(listener: (name: string) => void) {
-        eventListeners.add(listener);
-        return () => void eventListeners.delete(listener);
-      },
       api: o.api,
       visitorId: identity.visitorId,
       load: (name: 'exit_intent' | 'presence') => chunk<never>(name),
@@ -296,7 +295,10 @@ export function createEngine(o: EngineOptions): Engine {
         api: o.api,
         visitorId: identity!.visitorId,
         state: o.state,
-        profile,
+        get profile() {
+          return profile;
+        },
+        onEvent,
         currency: config?.cart?.currency ?? 'EUR',
         nonce: o.nonce,
         preview: !!o.preview,

@@ -43,6 +43,7 @@ const bar = (over: Partial<Bar> = {}): PublicCampaign => ({
   id: 'free-shipping',
   type: 'announcement_bar',
   position: 'bottom',
+  push: false,
   content: { text: 'Free shipping over €50', dismissible: true },
   theme: { background: '#1f2a44', color: '#ffffff' },
   ...over,

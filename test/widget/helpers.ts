@@ -28,6 +28,7 @@ export function bar(over: Partial<Extract<PublicCampaign, { type: 'announcement_
     type: 'announcement_bar',
     priority: 0,
     position: 'bottom',
+    push: false,
     pages: { include: ['/**'], exclude: [] },
     trigger: { type: 'page_load', delay_seconds: 0 },
     frequency: 'always',

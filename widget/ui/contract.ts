@@ -18,8 +18,10 @@ export interface UIEnv {
   visitorId: string;
   /** The engine's IndexedDB store (offers keep their grant there). */
   state: KV;
-  /** The shopper's profile as the engine knows it now: traits and cart for merge tags and reminders. */
-  profile: Profile;
+  /** The shopper's profile as the engine knows it now (read it again for the latest): traits and cart. */
+  readonly profile: Profile;
+  /** Calls `listener` after each tracked event (e.g. Product Added) has changed the profile; returns the unsubscribe. */
+  onEvent(listener: (name: string) => void): () => void;
   /** The shop's default currency (config `cart.currency`). */
   currency: string;
   /** ?kairos_preview: show as it would look, hand out nothing (an exit offer shows a sample code). */

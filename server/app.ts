@@ -2,8 +2,10 @@
 //
 //   GET  /v1/config      the public config (ETag, revalidated on every page load)
 //   POST /v1/events      a batch of events, stored all-or-nothing, acknowledged once durable
+//   POST /v1/leads       a newsletter bar's sign-up: stored as an event, lead.captured queued (server/leads.ts)
 //   POST /v1/offers/:id  an exit offer's code and fixed deadline for one visitor (server/offers.ts)
 //   GET  /v1/offers/verify?token=…  checks a signed grant (for the shop's checkout)
+//   GET  /v1/countdowns/:id  a countdown bar's deadline as an instant, with the server's clock (server/countdown.ts)
 //   POST /v1/presence    a heartbeat for a product or page; answers how many are viewing it now
 //   GET  /v1/purchases?product=…  how many orders of a product were stored in the last 24 hours
 //   GET  /v1/context     roughly where the shopper is (0.1°) and the weather there, for targeting (server/context)
@@ -23,7 +25,9 @@ import { matchedRoutes } from 'hono/route';
 import { configJsonSchema, publicCampaign } from './config';
 import type { LoadedConfig } from './config-watch';
 import { createContextService, type ContextService } from './context/index';
+import { countdownAnswer } from './countdown';
 import { parseBatch, toStoredEvents } from './events';
+import { captureLead, LEADS_BODY_LIMIT } from './leads';
 import { answerOffer, poolPath, verifyGrant } from './offers';
 import { isbot } from 'isbot';
 import { isAllowedOrigin } from './origin';
@@ -48,6 +52,7 @@ export interface AppDeps {
   /** The demo shop (demo/); null or absent serves no demo. */
   demoDir?: string | null;
   log: AppLog;
+  /** The server's clock (epoch ms); default Date.now. Tests move it. */
   now?: () => number;
   /** Who is viewing what (server/presence): in process (the default), or Redis when instances count together. */
   presence?: PresenceStore;
@@ -180,6 +185,34 @@ export function createApp(deps: AppDeps): Hono {
     return c.json({ error: `use POST for /v1/events` }, 405);
   });
 
+  // --- /v1/leads: the newsletter bar ----------------------------------------------------------------------------
+
+  // Like /v1/events: a text/plain JSON body (no preflight), the origin checked above. The address is never logged.
+  app.post(
+    '/v1/leads',
+    bodyLimit({ maxSize: LEADS_BODY_LIMIT, onError: (c) => c.json({ error: `request body too large: the limit is ${LEADS_BODY_LIMIT} bytes` }, 413) }),
+    async (c) => {
+      const type = (c.req.header('Content-Type') ?? '').split(';')[0]!.trim().toLowerCase();
+      if (!JSON_TYPES.has(type) && !type.endsWith('+json'))
+        return c.json({ error: `unsupported content type ${type}; send the lead as text/plain or application/json` }, 415);
+      c.header('Cache-Control', 'no-store');
+      let body: string;
+      try {
+        body = await c.req.text();
+      } catch {
+        return c.json({ error: 'could not read the request body' }, 400);
+      }
+      try {
+        const answer = await captureLead({ body, config: config.current.config, store, now: now() });
+        return c.json(answer.body, answer.status);
+      } catch (e) {
+        log.error({ err: e instanceof Error ? e.message : String(e) }, 'lead store write failed');
+        c.header('Retry-After', '5');
+        return c.json({ error: 'could not store the sign-up; retry later' }, 503);
+      }
+    },
+  );
+
   // --- exit offers ---------------------------------------------------------------------------------------------
 
   const secret = deps.secret ?? process.env['KAIROS_SECRET'] ?? randomBytes(32);
@@ -219,6 +252,16 @@ export function createApp(deps: AppDeps): Hono {
     c.header('Cache-Control', 'no-store');
     if (!grant) return c.json({ valid: false, error: 'not a token signed by this server' }, 400);
     return c.json({ valid: grant.deadline > now(), expired: grant.deadline <= now(), ...grant });
+  });
+
+  // --- countdowns ----------------------------------------------------------------------------------------------
+
+  // Resolved here, on the server's clock, so a shopper's wrong clock or time zone cannot move the deadline.
+  app.get('/v1/countdowns/:id', (c) => {
+    const id = c.req.param('id');
+    const answer = countdownAnswer(id, config.current.config.campaigns.find((x) => x.id === id), now());
+    c.header('Cache-Control', 'no-store');
+    return c.json(answer.body, answer.status);
   });
 
   // --- social proof: presence and recent purchases ------------------------------------------------------------

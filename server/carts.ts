@@ -12,6 +12,7 @@
 //
 // Events older than the newest activity of a closed (abandoned/ordered) generation arrive late from a device's
 // outbox; they belong to that closed generation and change nothing but email and user id.
+import { validEmail } from '../widget/email';
 import { applyEvent, cartValue, emptyProfile } from '../widget/profile';
 import type { StoredCart, StoredEvent } from './store/types';
 
@@ -34,14 +35,10 @@ export interface CartOptions {
   newCartId: () => string;
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+$/;
-
 /** The email an event carries (an identify trait or any event's `props.email`), trimmed; null if none or not one. */
 export function emailOf(ev: Pick<CartEvent, 'props'>): string | null {
   const v = ev.props?.['email'];
-  if (typeof v !== 'string') return null;
-  const email = v.trim();
-  return email.length <= 254 && EMAIL.test(email) ? email : null;
+  return typeof v === 'string' ? validEmail(v) : null;
 }
 
 /** Whether an event can change a cart at all (the store skips every other event without a read). */

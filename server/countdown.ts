@@ -143,3 +143,30 @@ export function holidayDeadline(preset: HolidayPreset, year: number, timezone = 
 function mod(a: number, b: number): number {
   return ((a % b) + b) % b;
 }
+
+/** A countdown as the config writes it: nextDeadline's input, or a holiday preset in a year. */
+export type CountdownSpecLike = CountdownInput | { holiday: HolidayPreset; year: number; timezone?: string | undefined };
+
+/** What GET /v1/countdowns/:id answers: the server's clock and the instant to count down to (null: none). */
+export type CountdownAnswer =
+  | { status: 200; body: { now: number; deadline: number | null } }
+  | { status: 404; body: { error: string } };
+
+/**
+ * GET /v1/countdowns/:id, pure: `campaign` is the config's campaign with that id, if there is one. Answers the
+ * deadline as an instant — the widget counts down to it on the server's clock (`now`, for its skew) — or 404
+ * for an unknown id, another type, or a campaign that is switched off.
+ */
+export function countdownAnswer(
+  id: string,
+  campaign: { type: string; enabled: boolean; countdown?: CountdownSpecLike } | undefined,
+  now: number,
+): CountdownAnswer {
+  if (!campaign) return { status: 404, body: { error: `no campaign "${id}" in the config` } };
+  if (campaign.type !== 'countdown_bar' || !campaign.countdown)
+    return { status: 404, body: { error: `campaign "${id}" is not a countdown_bar (its type is ${campaign.type})` } };
+  if (!campaign.enabled) return { status: 404, body: { error: `campaign "${id}" is switched off (enabled: false)` } };
+  const spec = campaign.countdown;
+  const input = 'holiday' in spec ? holidayDeadline(spec.holiday, spec.year, spec.timezone) : spec;
+  return { status: 200, body: { now, deadline: nextDeadline(input, now) } };
+}

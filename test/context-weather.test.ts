@@ -258,7 +258,7 @@ describe('providers over HTTP', () => {
   it('static: the file beside the config, read again when it changes', async () => {
     const file = join(dir, 'static.json');
     copyFileSync(new URL('./fixtures/weather/static.json', import.meta.url), file);
-    const s = createStaticWeather(file);
+    const s = createStaticWeather(file, () => Date.parse('2026-07-01T10:00:00Z'));
     expect(await s.fetch({ lat: 0, lon: 0, signal: signal() })).toEqual({ forecast: JSON.parse(fixture('static.json')) });
     writeFileSync(file, JSON.stringify({ current: { temp_c: -3, condition: 'snow' }, daily: [] }));
     utimesSync(file, new Date(), new Date(Date.now() + 5000));
@@ -266,6 +266,20 @@ describe('providers over HTTP', () => {
     writeFileSync(file, JSON.stringify({ current: { temp_c: 20, condition: 'sunny' } }));
     utimesSync(file, new Date(), new Date(Date.now() + 10_000));
     await expect(s.fetch({ lat: 0, lon: 0, signal: signal() })).rejects.toThrow(/current\.condition/);
+  });
+
+  it('static: undated days count from today, past days are left out', async () => {
+    const file = join(dir, 'relative.json');
+    const d = (max: number, date?: string) => ({ ...(date && { date }), max_temp_c: max, min_temp_c: 10, precipitation_mm: 0, condition: 'clear' });
+    writeFileSync(file, JSON.stringify({ daily: [d(20, '2026-11-22'), d(21), d(22), d(23, '2026-11-30')] }));
+    const s = createStaticWeather(file, () => Date.parse('2026-11-23T23:30:00Z'));
+    const { forecast } = (await s.fetch({ lat: 0, lon: 0, signal: signal() })) as { forecast: { current: unknown; daily: { date: string; max_temp_c: number }[] } };
+    expect(forecast.current).toBeNull();
+    expect(forecast.daily.map((x) => [x.date, x.max_temp_c])).toEqual([
+      ['2026-11-23', 21],
+      ['2026-11-24', 22],
+      ['2026-11-30', 23],
+    ]);
   });
 });
 

@@ -1,5 +1,6 @@
 // The one place that reads the page for targeting: builds the RuleContext that rules.ts evaluates, from the
 // location, the device, the session (identity) and what the shopper did (profile).
+import type { ContextAnswer } from '../server/context';
 import type { Identity } from './identity';
 import { cartItems, cartValue, type Profile } from './profile';
 import type { RuleContext } from './rules';
@@ -23,7 +24,8 @@ export function deviceOf(win: Window): RuleContext['device'] {
   return { type, touch, viewport_width: width, viewport_height: win.innerHeight };
 }
 
-export function buildContext(win: Window, identity: Identity, profile: Profile, now: number): RuleContext {
+/** `server`: GET /v1/context's answer when there is one (server-context.ts), for geo and weather fields. */
+export function buildContext(win: Window, identity: Identity, profile: Profile, now: number, server?: ContextAnswer): RuleContext {
   const url = new URL(win.location.href);
   url.hash = '';
   let referrer: RuleContext['referrer'] = { url: '', host: '' };
@@ -39,7 +41,17 @@ export function buildContext(win: Window, identity: Identity, profile: Profile, 
   const locale = win.navigator.language || '';
   const orders: RuleContext['orders'] = { count: profile.orders.count, total: profile.orders.total, categories: profile.orders.categories };
   if (profile.orders.last !== undefined) orders.days_since_last = Math.floor((now - profile.orders.last) / 86_400_000);
+  const loc = server?.location;
+  const geo: RuleContext['geo'] = {};
+  if (loc) for (const k of ['country', 'region', 'city'] as const) if (loc[k]) geo[k] = loc[k];
+  const w = server?.weather;
   return {
+    ...(w && {
+      weather: {
+        ...(w.current && { temp_c: w.current.temp_c, condition: w.current.condition }),
+        days: w.daily,
+      },
+    }),
     page: { path: url.pathname, url: url.href, query: Object.fromEntries(url.searchParams) },
     referrer,
     utm: identity.utm,
@@ -54,7 +66,7 @@ export function buildContext(win: Window, identity: Identity, profile: Profile, 
     },
     orders,
     traits: profile.traits,
-    geo: {},
+    geo,
     locale,
     language: locale.split('-')[0] ?? '',
     time: { hour: date.getHours(), weekday: WEEKDAYS[date.getDay()]! },

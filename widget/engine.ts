@@ -192,11 +192,15 @@ export function createEngine(o: EngineOptions): Engine {
     return p;
   }
 
-  /** Loads the rule engine if this config targets anyone; without it, audiences fail closed. */
+  /**
+   * Loads the rule engine if this config targets anyone; without it, audiences fail closed. Rules on location or
+   * weather wait for GET /v1/context without holding anything up: when it answers, triggers are armed again.
+   */
   async function loadTargeting(c: PublicConfig | undefined): Promise<void> {
-    if (targeting || !c?.campaigns.some((x) => x.audience)) return;
+    if (!c?.campaigns.some((x) => x.audience)) return;
     try {
-      targeting = await chunk<typeof Targeting>('targeting');
+      targeting ??= await chunk<typeof Targeting>('targeting');
+      targeting.ready(c, o.api, safe('context', () => arm(false)));
     } catch (e) {
       report('targeting', e);
     }
@@ -307,7 +311,7 @@ export function createEngine(o: EngineOptions): Engine {
       const unmountUI = await ui.show(c, actionsFor(c), env);
       // Nothing to show after all (another tab's modal, an expired offer): no impression, the slot is free again.
       if (!unmountUI) {
-        if (isDebug()) console.info(`[kairos] ${c.id}: no — another tab is showing a modal, or nothing to show`);
+        debug?.explainNothing(c);
         return hide(c.id);
       }
       const now = Date.now();

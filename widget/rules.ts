@@ -45,10 +45,20 @@ export interface RuleContext {
   cart: { items: number; value: number; categories: string[] };
   orders: { count: number; total: number; categories: string[]; days_since_last?: number };
   traits: Record<string, string | number | boolean | null>;
-  geo: { country?: string };
+  geo: { country?: string; region?: string; city?: string };
+  /** From GET /v1/context when the config tests the weather; absent until (and unless) it answers. */
+  weather?: { temp_c?: number; condition?: string; days: WeatherDay[] };
   locale: string;
   language: string;
   time: { hour: number; weekday: 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun' };
+}
+
+/** One day of the forecast as `weather:` rules see it (today first). */
+export interface WeatherDay {
+  max_temp_c: number;
+  min_temp_c: number;
+  precipitation_mm: number;
+  condition: string;
 }
 
 type Scalar = string | number | boolean;
@@ -190,7 +200,51 @@ function part(key: string, arg: unknown, s: State): Tri {
       s.stack.pop();
     }
   }
+  if (key === 'weather') return weather(arg, s);
   return condition(key, field(s.ctx, key), arg, s);
+}
+
+/** What a `weather:` rule may test about one day; precipitation means at least 1 mm, snow includes sleet. */
+const DAY: Record<string, (d: WeatherDay) => Value> = {
+  max_temp_c: (d) => d.max_temp_c,
+  min_temp_c: (d) => d.min_temp_c,
+  precipitation_mm: (d) => d.precipitation_mm,
+  precipitation: (d) => d.precipitation_mm >= 1,
+  snow: (d) => d.condition === 'snow' || d.condition === 'sleet',
+  condition: (d) => d.condition,
+};
+
+/**
+ * `weather: { within_days: 3, max_temp_c: { gte: 25 } }`: true when on some day among the first `within_days`
+ * of the forecast (today is day 1) every condition holds; false when no day does; unknown without a forecast.
+ */
+function weather(arg: unknown, s: State): Tri {
+  if (arg === null || typeof arg !== 'object' || Array.isArray(arg)) return broken(s, '"weather" needs conditions, e.g. { within_days: 3, max_temp_c: { gte: 25 } }');
+  const { within_days: n = 1, ...conds } = arg as Record<string, unknown>;
+  const keys = Object.keys(conds);
+  if (typeof n !== 'number' || !(n >= 1 && n <= 7)) return broken(s, 'weather: within_days must be 1–7');
+  if (!keys.length) return broken(s, 'weather: no condition given');
+  const unknown = keys.find((k) => !(k in DAY));
+  if (unknown) return broken(s, `weather: unknown field "${unknown}"`);
+  const days = (s.ctx.weather?.days ?? []).slice(0, n);
+  if (!days.length) {
+    s.r = 'no weather forecast';
+    return U;
+  }
+  let out: Tri = false;
+  let reason = '';
+  for (const [i, d] of days.entries()) {
+    const t = every(keys, s, (k: string) => condition('weather.' + k, DAY[k]!(d), conds[k], s));
+    const when = i ? `in ${i} day${i > 1 ? 's' : ''}` : 'today';
+    if (t === true) {
+      if (s.why) s.r = `${when}: ${s.r}`;
+      return true;
+    }
+    if (t === U) out = U;
+    if (!reason) reason = s.r;
+  }
+  if (s.why) s.r = out === U ? reason : `not on any of the next ${n} day${n > 1 ? 's' : ''} (today: ${reason})`;
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------------

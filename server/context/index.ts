@@ -123,7 +123,7 @@ export function createContextService(opts: ContextServiceOptions): ContextServic
           ...fetchOpt,
         });
       case 'static':
-        return w.file ? createStaticWeather(besideConfig(w.file)) : null;
+        return w.file ? createStaticWeather(besideConfig(w.file), opts.now) : null;
       default:
         return null;
     }

@@ -20,8 +20,9 @@
 // Carts. insertEvents folds each batch's newly stored cart events into the visitors' carts inside the batch's
 // SAVEPOINT (server/carts.ts), so an event and what it did to the cart commit together or not at all.
 //
-// Offers, abandonment and the webhook outbox write in their own short transactions (better-sqlite3 runs them
-// synchronously, so they never interleave with a group commit on this connection).
+// Offers, abandonment, leads (one event with its webhooks) and the webhook outbox write in their own short
+// transactions (better-sqlite3 runs them synchronously, so they never interleave with a group commit on this
+// connection).
 
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -588,6 +589,18 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
         queue.push({ rows, cartRows, resolve: resolvePromise, reject: rejectPromise });
         schedule();
       });
+    },
+
+    async insertEventWithWebhooks(event, messages) {
+      assertOpen();
+      // Serialised first, as insertEvents does: a value JSON cannot encode rejects before anything is written.
+      const row = toRow(event);
+      return db.transaction(() => {
+        if (stmt.insert.run(row).changes !== 1) return { stored: false };
+        if (isCartRelevant(event)) updateCarts([{ type: event.type, name: event.name, ts: event.ts, visitor_id: event.visitor_id, user_id: event.user_id, props: event.props }]);
+        insertMessages(messages);
+        return { stored: true };
+      }).immediate();
     },
 
     async queryEvents(q = {}) {

@@ -135,6 +135,13 @@ export interface Store {
    */
   insertEvents(events: StoredEvent[]): Promise<{ inserted: number; duplicates: number }>;
   queryEvents(q?: EventQuery): Promise<StoredEvent[]>;
+  /**
+   * One event and the webhooks it fires, in one durable transaction (a captured lead: its `Lead Captured` event
+   * and one `lead.captured` message per endpoint). The event is stored, and folded into the visitor's cart as
+   * insertEvents does, only if its event_id is new; the messages are queued only then. Resolves `stored: false`
+   * (nothing written) for a repeat.
+   */
+  insertEventWithWebhooks(event: StoredEvent, messages: NewOutboxMessage[]): Promise<{ stored: boolean }>;
 
   // Carts. insertEvents also folds every NEWLY stored cart event (Product Added/Removed, Cart Viewed, Checkout
   // Started, Order Completed) and every email (props.email) into the visitor's cart, in the same transaction as

@@ -11,11 +11,11 @@ import Database from 'better-sqlite3';
 import type { Page } from '@playwright/test';
 
 export const root = join(import.meta.dirname, '..', '..');
-/** demo/kairos.yaml, with its coupon pool path made absolute (each server gets a copy of the config in a temp dir). */
-export const fullDemoConfig = readFileSync(join(root, 'demo', 'kairos.yaml'), 'utf8').replace(
-  'pool: coupons/stay10.txt',
-  `pool: ${JSON.stringify(join(root, 'demo', 'coupons', 'stay10.txt'))}`,
-);
+/** demo/kairos.yaml, with its coupon pool and forecast paths made absolute (each server gets a copy of the config in a temp dir). */
+export const fullDemoConfig = readFileSync(join(root, 'demo', 'kairos.yaml'), 'utf8')
+  .replace('pool: coupons/stay10.txt', `pool: ${JSON.stringify(join(root, 'demo', 'coupons', 'stay10.txt'))}`)
+  .replace('file: weather.json', `file: ${JSON.stringify(join(root, 'demo', 'weather.json'))}`);
+if (!fullDemoConfig.includes(join(root, 'demo', 'weather.json'))) throw new Error('demo/kairos.yaml no longer reads weather.json; update test/e2e/support.ts');
 /** The demo config with a fatigue budget of 0 modals: the bar and the shop, without modals in the way. */
 export const demoConfig = fullDemoConfig.replace('modals_per_session: 1', 'modals_per_session: 0');
 if (demoConfig === fullDemoConfig) throw new Error('demo/kairos.yaml no longer sets modals_per_session: 1; update test/e2e/support.ts');
@@ -66,8 +66,8 @@ export interface Kairos {
   events(name?: string): StoredRow[];
 }
 
-/** Starts `kairos serve` on a free port with its own copy of `config` (YAML text) and its own database. */
-export async function startKairos(opts: { config?: string; demo?: boolean } = {}): Promise<Kairos> {
+/** Starts `kairos serve` on a free port with its own copy of `config` (YAML text) and its own database; `env` adds variables. */
+export async function startKairos(opts: { config?: string; demo?: boolean; env?: Record<string, string> } = {}): Promise<Kairos> {
   const dir = mkdtempSync(join(tmpdir(), 'kairos-e2e-'));
   const configFile = join(dir, 'kairos.yaml');
   const dbFile = join(dir, 'kairos.db');
@@ -80,7 +80,7 @@ export async function startKairos(opts: { config?: string; demo?: boolean } = {}
   const start = async () => {
     const args = ['bin/kairos.js', 'serve', '--port', String(port), '--config', configFile, '--db', dbFile];
     if (opts.demo === false) args.push('--no-demo');
-    const c = spawn(process.execPath, args, { cwd: root, env: { ...process.env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn(process.execPath, args, { cwd: root, env: { ...process.env, LOG_LEVEL: 'info', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     child = c;
     c.stdout!.on('data', (d) => (out += d));
     c.stderr!.on('data', (d) => (out += d));

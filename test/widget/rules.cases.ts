@@ -58,6 +58,14 @@ export const SEGMENTS: Record<string, Rule> = {
 const raw = (rule: unknown) => rule as Rule;
 
 const noCountry = ctx({ geo: { country: undefined } });
+
+const day = (max_temp_c: number, condition = 'clear', precipitation_mm = 0) => ({ max_temp_c, min_temp_c: max_temp_c - 9, precipitation_mm, condition });
+/** A mild day, then a heatwave from the day after tomorrow; then rain, then snow. */
+const forecast = ctx({
+  weather: { temp_c: 17.5, condition: 'partly_cloudy', days: [day(19, 'partly_cloudy'), day(23), day(28), day(31), day(16, 'rain', 12), day(1, 'snow', 4), day(-2, 'sleet', 0.6)] },
+  geo: { country: 'GB', region: 'England', city: 'London' },
+});
+const noForecast = ctx();
 const direct = ctx({ referrer: { url: '', host: '' } });
 const firstOrderless = ctx({ orders: { count: 0, total: 0, categories: [], days_since_last: undefined } });
 const nothingViewed = ctx({ viewed: { categories: [], products: [] } });
@@ -217,6 +225,30 @@ export const cases: [name: string, rule: Rule, context: RuleContext, expected: b
   ['segments in a loop: their not - fail too', { not: { segment: 'loop-a' } }, ctx(), false],
   ['segment referring to itself inside any: the other branch still decides - pass', { segment: 'itself' }, ctx(), true],
   ['segment referring to itself inside any, other branch false - fail', { segment: 'itself' }, ctx({ cart: { items: 0 } }), false],
+  // location and weather (from GET /v1/context)
+  ['geo.city from the server - pass', { 'geo.city': 'london' }, forecast, true],
+  ['geo.region unknown without the server - fail', { 'geo.region': { exists: true } }, noForecast, false],
+  ['weather.temp_c now - pass', { 'weather.temp_c': { gte: 15, lt: 20 } }, forecast, true],
+  ['weather.condition now - fail', { 'weather.condition': ['clear', 'cloudy'] }, forecast, false],
+  ['weather: max_temp_c >= 25 within 3 days (day 3 is 28) - pass', { weather: { within_days: 3, max_temp_c: { gte: 25 } } }, forecast, true],
+  ['weather: max_temp_c >= 25 within 2 days (23 at most) - fail', { weather: { within_days: 2, max_temp_c: { gte: 25 } } }, forecast, false],
+  ['weather: within_days defaults to today only - fail', { weather: { max_temp_c: { gte: 20 } } }, forecast, false],
+  ['weather: every condition on the same day (28 and rain never meet) - fail', { weather: { within_days: 7, max_temp_c: { gte: 25 }, precipitation: true } }, forecast, false],
+  ['weather: every condition on the same day (31 and clear) - pass', { weather: { within_days: 4, max_temp_c: { gte: 30 }, condition: 'clear' } }, forecast, true],
+  ['weather: precipitation within 5 days (12 mm on day 5) - pass', { weather: { within_days: 5, precipitation: true } }, forecast, true],
+  ['weather: precipitation needs at least 1 mm (0.6 mm of sleet is not) - pass via snow only', { weather: { within_days: 7, snow: true, precipitation: false } }, forecast, true],
+  ['weather: snow within 5 days - fail', { weather: { within_days: 5, snow: true } }, forecast, false],
+  ['weather: condition in [snow, sleet] within 7 days - pass', { weather: { within_days: 7, condition: { in: ['snow', 'sleet'] } } }, forecast, true],
+  ['weather: precipitation_mm > 10 - pass', { weather: { within_days: 7, precipitation_mm: { gt: 10 } } }, forecast, true],
+  ['weather: no forecast is unknown - fail (fail closed)', { weather: { within_days: 7, max_temp_c: { gte: -50 } } }, noForecast, false],
+  ['weather: not of no forecast stays unknown - fail', { not: { weather: { within_days: 3, max_temp_c: { gte: 25 } } } }, noForecast, false],
+  ['weather: not a heatwave, with a forecast - fail', { not: { weather: { within_days: 3, max_temp_c: { gte: 25 } } } }, forecast, false],
+  ['weather: forecast shorter than within_days uses what there is - pass', { weather: { within_days: 7, max_temp_c: { lt: 0 } } }, forecast, true],
+  ['weather with segments: summer heat for buyers - pass', { segment: 'buyers', weather: { within_days: 3, max_temp_c: { gte: 25 } } }, forecast, true],
+  ['weather: within_days out of range - fail', raw({ weather: { within_days: 9, max_temp_c: { gte: 0 } } }), forecast, false],
+  ['weather: unknown day field - fail', raw({ weather: { within_days: 3, humidity: { gte: 50 } } }), forecast, false],
+  ['weather: no condition - fail', raw({ weather: { within_days: 3 } }), forecast, false],
+  ['weather: not an object - fail', raw({ weather: 'hot' }), forecast, false],
   // broken rules (what the schema rejects, seen in a stale cached config)
   ['unknown operator - fail', raw({ 'cart.value': { between: [1, 100] } }), ctx(), false],
   ['unknown operator: its not - fail too', raw({ not: { 'cart.value': { between: [1, 100] } } }), ctx(), false],

@@ -90,8 +90,23 @@ describe('explain: reasons a marketer understands', () => {
     ['a bad regex', { 'page.path': { regex: '(' } }, ctx(), 'page.path: the pattern "(" is not a valid regular expression'],
     ['an unknown segment', { segment: 'nobody' }, ctx(), 'unknown segment "nobody"'],
     ['a segment loop', { segment: 'loop-a' }, ctx(), 'segment "loop-a": segment "loop-b": segments refer to each other in a loop: loop-a → loop-b → loop-a'],
+    ['no forecast', { weather: { within_days: 3, max_temp_c: { gte: 25 } } }, ctx(), 'no weather forecast'],
+    [
+      'no hot day ahead',
+      { weather: { within_days: 2, max_temp_c: { gte: 25 } } },
+      ctx({ weather: { days: [{ max_temp_c: 19, min_temp_c: 9, precipitation_mm: 0, condition: 'clear' }, { max_temp_c: 21, min_temp_c: 9, precipitation_mm: 0, condition: 'clear' }] } }),
+      'not on any of the next 2 days (today: weather.max_temp_c is 19, not ≥ 25)',
+    ],
   ])('%s', (_name, rule, context, expected) => {
     expect(reason(rule, context)).toEqual({ ok: false, reason: expected });
+  });
+
+  it('says which day of the forecast made a weather rule hold', () => {
+    const days = [19, 21, 27].map((t) => ({ max_temp_c: t, min_temp_c: 9, precipitation_mm: 0, condition: 'clear' }));
+    expect(reason({ weather: { within_days: 3, max_temp_c: { gte: 25 } } }, ctx({ weather: { days } }))).toEqual({
+      ok: true,
+      reason: 'in 2 days: weather.max_temp_c is 27',
+    });
   });
 
   it('says what held when the rule holds', () => {

@@ -31,6 +31,11 @@ export function explainLosers(fired: readonly PublicCampaign[], winners: readonl
   explainDecision('trigger fired', fired.filter((c) => !winners.includes(c)), after);
 }
 
+/** A campaign whose UI found nothing to show (no impression counted). */
+export function explainNothing(c: PublicCampaign): void {
+  console.info(`[kairos] ${c.id}: no — another tab is showing a modal, or nothing to show (${c.type})`);
+}
+
 /**
  * A small "preview" label in the corner, so nobody mistakes a preview for the live page. It is a popover, so it
  * sits in the top layer, above a modal dialog too (whatever enters the top layer later is drawn on top).

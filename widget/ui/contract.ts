@@ -44,7 +44,7 @@ export interface MountOptions {
  * What a campaign renders with: draws into `root` and returns how to take it down again — or, resolving null,
  * says it has nothing to show (an offer whose deadline has passed), and the engine counts no impression.
  */
-export type MountCampaign = (opts: MountOptions) => (() => void) | Promise<(() => void) | null>;
+export type MountCampaign = (opts: MountOptions) => (() => void) | null | Promise<(() => void) | null>;
 
 /** What every campaign UI module exports as `show` (see ui/mount.ts): host, shadow root, then `mount`. */
 export type ShowCampaign = (campaign: PublicCampaign, actions: UIActions, env: UIEnv) => Promise<(() => void) | null>;

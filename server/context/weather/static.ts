@@ -5,6 +5,8 @@
 //     "daily": [{ "date": "2026-07-01", "max_temp_c": 27.1, "min_temp_c": 15.2, "precipitation_mm": 0.4,
 //                 "condition": "partly_cloudy" }, …] }
 //
+// A day without a `date` is dated relative to today (UTC): the first such day is today, the next tomorrow…, so a
+// demo forecast never goes out of date. Days dated before today are left out, as a provider would.
 // The file is read again whenever it changes (size or mtime), so editing it shows on the next request.
 import { stat, readFile } from 'node:fs/promises';
 import { z } from 'zod';
@@ -18,7 +20,11 @@ export const StaticForecast = z.object({
   daily: z
     .array(
       z.object({
-        date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD'),
+        date: z
+          .string()
+          .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD')
+          .optional()
+          .describe('omitted: today, tomorrow… in file order'),
         max_temp_c: temp,
         min_temp_c: temp,
         precipitation_mm: z.number().min(0).max(2000),
@@ -34,9 +40,11 @@ export interface StaticProvider extends WeatherProvider {
   readonly file: string;
 }
 
+type FileForecast = z.infer<typeof StaticForecast>;
+
 /** `file` is an absolute path (the config's `weather.file` resolved against the config file). */
-export function createStaticWeather(file: string): StaticProvider {
-  let memo: { stamp: string; forecast: Forecast } | undefined;
+export function createStaticWeather(file: string, now: () => number = Date.now): StaticProvider {
+  let memo: { stamp: string; forecast: FileForecast } | undefined;
   return {
     name: 'static',
     local: true,
@@ -50,12 +58,26 @@ export function createStaticWeather(file: string): StaticProvider {
         throw new ProviderError('static', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
       }
       if (memo?.stamp !== stamp) memo = { stamp, forecast: await readForecast(file) };
-      return { forecast: memo.forecast };
+      return { forecast: dated(memo.forecast, now()) };
     },
   };
 }
 
-async function readForecast(file: string): Promise<Forecast> {
+const DAY_MS = 86_400_000;
+const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** Undated days dated from today on; days before today dropped; at most FORECAST_DAYS. */
+function dated(f: FileForecast, now: number): Forecast {
+  const today = isoDay(now);
+  let undated = 0;
+  const daily = f.daily
+    .map((d) => ({ ...d, date: d.date ?? isoDay(now + undated++ * DAY_MS) }))
+    .filter((d) => d.date >= today)
+    .slice(0, FORECAST_DAYS);
+  return { current: f.current, daily };
+}
+
+async function readForecast(file: string): Promise<FileForecast> {
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(file, 'utf8'));
@@ -67,5 +89,5 @@ async function readForecast(file: string): Promise<Forecast> {
     const issue = parsed.error.issues[0]!;
     throw new ProviderError('static', `${file}: ${issue.path.join('.') || '(top)'}: ${issue.message}`);
   }
-  return { current: parsed.data.current, daily: parsed.data.daily.slice(0, FORECAST_DAYS) };
+  return parsed.data;
 }

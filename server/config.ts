@@ -1,7 +1,9 @@
 // kairos.yaml (or .json) → validated config → the public config browsers get. Every problem comes back as
 // `file:line:col path: message`, worded for the marketer who edits the file.
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import {
   LineCounter,
   isAlias,
@@ -16,6 +18,7 @@ import {
   type YAMLMap,
 } from 'yaml';
 import { z } from 'zod';
+import { StaticForecast } from './context/weather/static';
 import { poolPath, readPool } from './offers';
 import { Condition, KairosConfig, Operators, RULE_FIELDS, type Campaign, type OmitEach, type PublicCampaign, type PublicConfig, type Rule } from './schema';
 import { InvalidDateTime, zonedToUtc } from './time';
@@ -276,12 +279,12 @@ function issueErrors(issue: z.core.$ZodIssue, doc: Doc, data: unknown, at: At): 
   // A targeting rule names a field the widget does not know (schema.ts marks the issue): point at the key.
   const unknownField = issue.code === 'custom' ? (issue.params as { unknownField?: unknown } | undefined)?.unknownField : undefined;
   if (typeof unknownField === 'string') {
-    const candidates = [...Object.keys(RULE_FIELDS).filter((f) => !f.includes('<')), 'all', 'any', 'not', 'segment'];
+    const candidates = [...Object.keys(RULE_FIELDS).filter((f) => !f.includes('<')), 'all', 'any', 'not', 'segment', 'weather'];
     const suggestion = closest(unknownField, candidates);
     const families = [...new Set(Object.keys(RULE_FIELDS).map((f) => (f.includes('.') ? `${f.slice(0, f.indexOf('.'))}.…` : f)))];
     const hint = suggestion
       ? ` (did you mean "${suggestion}"?)`
-      : `; use a field of ${families.join(', ')}, or all, any, not, segment (see "Targeting" in the README)`;
+      : `; use a field of ${families.join(', ')}, or all, any, not, segment, weather (see "Targeting" in the README)`;
     return [at(keyAt(path.slice(0, -1), unknownField), formatPath(path), `unknown field "${unknownField}"${hint}`)];
   }
 
@@ -578,6 +581,25 @@ function semanticErrors(config: KairosConfig, doc: Doc, at: At, file: string): C
       fail(['campaigns', i, 'coupon', 'pool'], e instanceof Error ? e.message : String(e));
     }
   });
+
+  // Context files: the static forecast is readable and in the documented shape; the GeoIP database exists (it
+  // is opened, and reopened when it changes, by server/context/geoip.ts).
+  const beside = (f: string) => resolve(dirname(file), f);
+  const weather = config.context.weather;
+  if (weather.provider === 'static' && weather.file) {
+    try {
+      const parsed = StaticForecast.safeParse(JSON.parse(readFileSync(beside(weather.file), 'utf8')));
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        fail(['context', 'weather', 'file'], `${weather.file}: ${issue.path.join('.') || '(top)'}: ${issue.message}`);
+      }
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      fail(['context', 'weather', 'file'], code ? `cannot read ${weather.file} (${code})` : `${weather.file} is not JSON: ${(e as Error).message}`);
+    }
+  }
+  if (config.context.geoip_file && !existsSync(beside(config.context.geoip_file)))
+    fail(['context', 'geoip_file'], `${config.context.geoip_file} does not exist (a DB-IP Lite or GeoLite2 City .mmdb file)`);
 
   config.campaigns.forEach((campaign, i) => {
     const schedule = campaign.schedule;

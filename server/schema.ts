@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { holidayDeadline, holidayPresets, nextDeadline, WEEKDAYS, type CountdownInput } from './countdown';
 import { CONDITIONS } from './context/weather/types';
+import { InvalidDateTime } from './time';
 
 const id = z
   .string()
@@ -574,10 +575,11 @@ export const CountdownBar = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    // An impossible date (2026-02-30, 24:00). Unknown zones and days are reported by the fields themselves.
     try {
       nextDeadline(countdownInput(c.countdown), Date.now());
     } catch (e) {
-      ctx.addIssue({ code: 'custom', path: ['countdown'], message: e instanceof Error ? e.message : String(e) });
+      if (e instanceof InvalidDateTime) ctx.addIssue({ code: 'custom', path: ['countdown'], message: e.message });
     }
   });
 

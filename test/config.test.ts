@@ -44,19 +44,19 @@ const cases: [name: string, source: string, expected: string[]][] = [
   [
     'unknown campaign type lists the types',
     lines('campaigns:', '  - id: summer', '    type: popup', '    content: { text: hi }'),
-    ['kairos.yaml:3:11 campaigns[0].type: unknown type "popup"; use one of: announcement_bar, modal, exit_offer, cart_reminder, viewing_now, recent_purchases'],
+    ['kairos.yaml:3:11 campaigns[0].type: unknown type "popup"; use one of: announcement_bar, modal, exit_offer, cart_reminder, viewing_now, recent_purchases, countdown_bar, free_shipping_bar, newsletter_bar'],
   ],
   [
     'misspelt campaign type',
     lines('campaigns:', '  - id: summer', '    type: anouncement_bar', '    content: { text: hi }'),
     [
-      'kairos.yaml:3:11 campaigns[0].type: unknown type "anouncement_bar" (did you mean "announcement_bar"?); use one of: announcement_bar, modal, exit_offer, cart_reminder, viewing_now, recent_purchases',
+      'kairos.yaml:3:11 campaigns[0].type: unknown type "anouncement_bar" (did you mean "announcement_bar"?); use one of: announcement_bar, modal, exit_offer, cart_reminder, viewing_now, recent_purchases, countdown_bar, free_shipping_bar, newsletter_bar',
     ],
   ],
   [
     'misspelt `type` key',
     lines('campaigns:', '  - id: summer', '    typ: announcement_bar', '    content: { text: hi }'),
-    ['kairos.yaml:3:5 campaigns[0].type: missing "type" (is "typ" a typo?); use one of: announcement_bar, modal, exit_offer, cart_reminder, viewing_now, recent_purchases'],
+    ['kairos.yaml:3:5 campaigns[0].type: missing "type" (is "typ" a typo?); use one of: announcement_bar, modal, exit_offer, cart_reminder, viewing_now, recent_purchases, countdown_bar, free_shipping_bar, newsletter_bar'],
   ],
   [
     'missing content.text points at content',
@@ -199,7 +199,7 @@ const cases: [name: string, source: string, expected: string[]][] = [
     'an unknown field without a near miss lists the field families',
     lines(...head, '    content: { text: Sale }', '    audience: { weather.max_temp: { gte: 25 } }'),
     [
-      'kairos.yaml:5:17 campaigns[0].audience.weather.max_temp: unknown field "weather.max_temp"; use a field of page.…, referrer.…, utm.…, device.…, visitor.…, session.…, viewed.…, cart.…, orders.…, traits.…, geo.…, locale, language, time.…, or all, any, not, segment (see "Targeting" in the README)',
+      'kairos.yaml:5:17 campaigns[0].audience.weather.max_temp: unknown field "weather.max_temp"; use a field of page.…, referrer.…, utm.…, device.…, visitor.…, session.…, viewed.…, cart.…, orders.…, traits.…, geo.…, weather.…, locale, language, time.…, or all, any, not, segment, weather (see "Targeting" in the README)',
     ],
   ],
   [
@@ -375,6 +375,7 @@ describe('compiling a good config', () => {
         type: 'announcement_bar',
         priority: 0,
         position: 'bottom',
+        push: false,
         // 09:00 and 23:59 Berlin summer time (UTC+2)
         schedule: { start: Date.UTC(2026, 6, 1, 7, 0), end: Date.UTC(2026, 6, 14, 21, 59) },
         pages: { include: ['/products/**'], exclude: ['/checkout/**'] },
@@ -390,6 +391,7 @@ describe('compiling a good config', () => {
         type: 'announcement_bar',
         priority: 5,
         position: 'top',
+        push: false,
         pages: { include: ['/**'], exclude: [] },
         content: { text: 'NO shipping costs on orders over 50 €', dismissible: false },
         theme: { background: '#1f2a44', color: '#ffffff' },
@@ -605,6 +607,13 @@ describe('exit offers, cart reminders, the cart and webhooks', () => {
     ['MET Norway without a contact', ['context:', '  location: { country: GB, lat: 51.5, lon: -0.1 }', '  weather: { provider: met_norway }'], 'kairos.yaml:3:3 context.weather.contact: MET Norway requires a contact (email or URL) in the User-Agent'],
     ['weather with no way to know where', ['context:', '  weather: { provider: open_meteo }'], 'kairos.yaml:1:1 context.location: weather needs a location: the shop’s, geo headers or a geoip_file'],
     ['a country that is not a code', ['context:', '  location: { country: Germany, lat: 52.5, lon: 13.4 }'], 'kairos.yaml:2:24 context.location.country: an ISO 3166 country code such as DE'],
+    ['a static forecast file that is not there', ['context:', '  location: { country: GB, lat: 51.5, lon: -0.1 }', '  weather: { provider: static, file: nowhere.json }'], 'kairos.yaml:3:38 context.weather.file: cannot read nowhere.json (ENOENT)'],
+    ['a GeoIP file that is not there', ['context:', '  geoip_file: GeoLite2-City.mmdb'], 'kairos.yaml:2:15 context.geoip_file: GeoLite2-City.mmdb does not exist (a DB-IP Lite or GeoLite2 City .mmdb file)'],
+    ['a weather rule without a condition', ['campaigns:', '  - id: hot', '    type: announcement_bar', '    content: { text: Hot }', '    audience: { weather: { within_days: 3 } }'], 'kairos.yaml:5:26 campaigns[0].audience.weather: give at least one of max_temp_c, min_temp_c, precipitation_mm, precipitation, snow, condition'],
+    ['a weather rule too far ahead', ['campaigns:', '  - id: hot', '    type: announcement_bar', '    content: { text: Hot }', '    audience: { weather: { within_days: 10, snow: true } }'], 'kairos.yaml:5:41 campaigns[0].audience.weather.within_days: must be at most 7'],
+    ['a countdown in an unknown zone', ['campaigns:', '  - id: xmas', '    type: countdown_bar', '    content: { text: "Order within {{countdown}}" }', '    countdown: { every: { time: "14:00", timezone: Europe/Londn } }'], 'kairos.yaml:5:52 campaigns[0].countdown.every.timezone: not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC); did you mean "Europe/London"?'],
+    ['an impossible countdown date', ['campaigns:', '  - id: xmas', '    type: countdown_bar', '    content: { text: "Order within {{countdown}}" }', '    countdown: { deadline: "2026-02-30T18:00" }'], 'kairos.yaml:5:16 campaigns[0].countdown: "2026-02-30T18:00": day must be 01–28 in 2026-02'],
+    ['countdown copy without {{countdown}}', ['campaigns:', '  - id: xmas', '    type: countdown_bar', '    content: { text: "Order soon" }', '    countdown: { deadline: "2026-12-24T18:00", timezone: Europe/London }'], 'kairos.yaml:4:22 campaigns[0].content.text: put {{countdown}} where the time left goes'],
   ])('context: %s is an error at its place', (_name, source, expected) => expect(errorsOf(lines(...source))).toEqual([expected]));
 
   it('webhooks need an absolute recovery_url', () => {
@@ -669,7 +678,7 @@ describe('configJsonSchema', () => {
       expect(variant.properties?.audience?.allOf?.[0]?.$ref).toBe(ref);
     // autocomplete: every field without a <name> part is a property, with its description
     const fields = Object.keys(RULE_FIELDS).filter((f) => !f.includes('<'));
-    expect(Object.keys(rule.properties ?? {})).toEqual(['all', 'any', 'not', 'segment', ...fields]);
+    expect(Object.keys(rule.properties ?? {})).toEqual(['all', 'any', 'not', 'segment', 'weather', ...fields]);
     expect(rule.properties?.['cart.value']).toMatchObject({ description: RULE_FIELDS['cart.value'] });
     // traits.<name> and page.query.<name> are allowed through additionalProperties, with the same conditions
     const { description: _description, ...condition } = rule.properties?.['cart.value'] as Node & { description?: string };

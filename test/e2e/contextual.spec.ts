@@ -18,7 +18,7 @@ const host = (page: Page, id: string) => page.locator(`kairos-campaign[data-camp
 /** A finished order of one product, as the demo's order page tracks it. */
 async function ordered(page: Page, category: string): Promise<void> {
   await page.evaluate((category) => {
-    window.kairos('track', 'Order Completed', {
+    (window as unknown as { kairos: (...args: unknown[]) => void }).kairos('track', 'Order Completed', {
       order_id: 'o-' + category,
       total: 50,
       currency: 'EUR',

@@ -28,6 +28,7 @@ const REDACT = [
   'visitor_id',
   'session_id',
   'user_id',
+  'email',
   'props',
   'events',
   '*.ip',
@@ -35,6 +36,7 @@ const REDACT = [
   '*.headers',
   '*.visitor_id',
   '*.user_id',
+  '*.email',
   '*.props',
 ];
 

@@ -759,7 +759,7 @@ export const Webhooks = z
     endpoints: z
       .array(z.object({ url: httpUrl }).strict())
       .default([])
-      .describe('Where cart.abandoned is delivered (Standard Webhooks; secret from KAIROS_WEBHOOK_SECRET).'),
+      .describe('Where cart.abandoned and lead.captured are delivered (Standard Webhooks; secret from KAIROS_WEBHOOK_SECRET).'),
     abandon_after_minutes: z.number().int().min(1).max(60 * 24 * 7).default(60).describe('No cart activity this long, no order: abandoned.'),
     recovery_url: httpUrl.optional().describe('The absolute URL of the cart page, sent in the webhook with ?kairos_cart=<id> and utm tags.'),
     allow_private_networks: z

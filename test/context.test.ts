@@ -1,7 +1,7 @@
 // GET /v1/context, location side: the CDN geo headers the config trusts (and only those), a GeoIP database (a
 // tiny .mmdb written by test/helpers-mmdb.ts and read by the `maxmind` package), the shop's own location, 0.1°
 // rounding everywhere; and the route itself: JSON shape, caching headers, hot reload, no address in the logs.
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -194,7 +194,11 @@ describe('the context service: headers, then GeoIP, then the shop', () => {
     const warnings = () => lines.filter((l) => l.includes('GeoIP database')).filter((l) => JSON.parse(l).level === 40);
     expect(warnings()).toHaveLength(1);
 
-    config.current = loadedConfig(`context: { geoip_file: missing.mmdb, ${SHOP} }\n`, configFile); // a hot reload
+    // A hot reload to another file, which is gone by the time it is read (a config naming a file that is not
+    // there at load time is a config error; see config.test.ts).
+    writeFileSync(join(dir, 'missing.mmdb'), 'soon gone');
+    config.current = loadedConfig(`context: { geoip_file: missing.mmdb, ${SHOP} }\n`, configFile);
+    unlinkSync(join(dir, 'missing.mmdb'));
     expect(await city()).toBe('Hamburg');
     expect(await city()).toBe('Hamburg');
     expect(warnings()).toHaveLength(2);
@@ -252,7 +256,9 @@ describe('GET /v1/context', () => {
 
   it('a static file that is missing gives weather: null (logged once), not an error', async () => {
     const { lines, log } = capture();
+    writeFileSync(join(dir, 'nowhere.json'), '{}'); // there when the config is loaded, gone when it is read
     const a = app(live(`context: { ${SHOP}, weather: { provider: static, file: nowhere.json } }`), log);
+    unlinkSync(join(dir, 'nowhere.json'));
     for (let i = 0; i < 3; i++) expect(await (await get(a)).json()).toMatchObject({ location: { source: 'shop' }, weather: null });
     expect(lines.filter((l) => l.includes('nowhere.json'))).toHaveLength(1);
   });

@@ -1,7 +1,8 @@
 // The newsletter / lead bar on the demo shop: a bad address is refused beside the field with a clear message and
-// nothing is sent; without the consent tick nothing is sent either; a good address with consent shows the success
-// text, is stored as `Lead Captured`, and the `lead.captured` webhook reaches the shop's receiver (a local HTTP
-// server) with a valid Standard Webhooks signature. On a 320 px phone the form wraps inside the viewport.
+// nothing is sent; without the consent tick nothing is sent either; a failed request keeps the address and says
+// so; a good address with consent shows the success text, is stored as `Lead Captured`, and the `lead.captured`
+// webhook reaches the shop's receiver (a local HTTP server) with a valid Standard Webhooks signature. On a 320 px
+// phone the form wraps inside the viewport; a preview checks the address and sends nothing.
 //
 // The config is the demo's (modals off) plus a newsletter bar at the top (priority 100: it wins that edge over the
 // demo's other top bars) and a webhook endpoint on 127.0.0.1; a campaign the demo config may carry under the same
@@ -112,6 +113,14 @@ test('a bad address or a missing consent tick is refused beside the field, and n
 
   await page.waitForTimeout(300);
   expect(sent).toEqual([]);
+
+  // The server cannot be reached: the failure message, and the address is still there to try again.
+  await page.route('**/v1/leads', (route) => route.abort());
+  await consent(page).check();
+  await submit(page).click();
+  await expect(bar(page).getByRole('alert')).toHaveText('Sorry, that did not work. Please try again.');
+  await expect(field(page)).toHaveValue('ada@example.com');
+  await expect(field(page)).toBeFocused();
   expect(kairos.events('Lead Captured')).toEqual([]);
   expect(errors).toEqual([]);
 });
@@ -129,13 +138,15 @@ test('a good address with consent: the success text, the lead stored, and a sign
   await expect(status).toBeFocused(); // the form is gone; focus did not fall back to the page
   await expect(field(page)).toHaveCount(0);
   expect(sent).toHaveLength(1);
-  expect(JSON.parse(sent[0]!)).toMatchObject({ campaign_id: ID, email: 'grace@example.com', consent: CONSENT, path: '/products/linen-shirt' });
+  const body = JSON.parse(sent[0]!) as { visitor_id: string };
+  expect(body).toMatchObject({ campaign_id: ID, email: 'grace@example.com', consent: CONSENT, path: '/products/linen-shirt' });
 
-  const lead = await waitFor('the Lead Captured event', () => kairos.events('Lead Captured')[0]);
+  const lead = await waitFor('the Lead Captured event', () => kairos.events('Lead Captured').find((e) => e.visitor_id === body.visitor_id));
   expect(lead).toMatchObject({ campaign_id: ID, path: '/products/linen-shirt', props: { email: 'grace@example.com', consent: CONSENT } });
-  await waitFor('the sign-up counted as a click', () => kairos.events('Campaign Clicked').find((e) => e.campaign_id === ID));
+  await waitFor('the sign-up counted as a click', () => kairos.events('Campaign Clicked').find((e) => e.campaign_id === ID && e.visitor_id === body.visitor_id));
 
-  const hook = await waitFor('the lead.captured webhook', () => received.find((r) => r.body.includes('"lead.captured"')));
+  const ours = () => received.filter((r) => r.body.includes('"lead.captured"') && r.body.includes(lead.visitor_id));
+  const hook = await waitFor('the lead.captured webhook', () => ours()[0]);
   expect(hook.headers['content-type']).toMatch(/^application\/json/);
   const payload = new Webhook(SECRET).verify(hook.body, {
     'webhook-id': String(hook.headers['webhook-id']),
@@ -152,15 +163,16 @@ test('a good address with consent: the success text, the lead stored, and a sign
   await expect(page.locator('kairos-campaign[data-campaign="welcome-bar"]')).toHaveCount(1);
   await page.waitForTimeout(300);
   await expect(bar(page)).toHaveCount(0);
-  expect(received.filter((r) => r.body.includes('"lead.captured"'))).toHaveLength(1);
+  expect(ours()).toHaveLength(1);
   expect(errors).toEqual([]);
 });
 
-test('on a 320 px phone the form wraps inside the viewport', async ({ browser }) => {
+test('on a 320 px phone the form wraps inside the viewport; a preview checks the address but sends nothing', async ({ browser }) => {
   // Reduced motion: no slide-in, so the boxes measured are where the bar stays.
   const context = await browser.newContext({ viewport: { width: 320, height: 640 }, isMobile: true, hasTouch: true, reducedMotion: 'reduce' });
   const page = await context.newPage();
-  await page.goto(kairos.url + '/');
+  const sent = leadRequests(page);
+  await page.goto(kairos.url + `/?kairos_preview=${ID}`);
   await expect(submit(page)).toBeVisible();
   for (const el of [field(page), consent(page), submit(page), bar(page).getByRole('button', { name: 'Close' })]) {
     const box = (await el.boundingBox())!;
@@ -168,5 +180,15 @@ test('on a 320 px phone the form wraps inside the viewport', async ({ browser })
     expect(box.x + box.width).toBeLessThanOrEqual(320);
   }
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+
+  await field(page).fill('not an address');
+  await submit(page).click();
+  await expect(bar(page).getByRole('alert')).toHaveText(INVALID);
+  await field(page).fill('preview@example.com');
+  await consent(page).check();
+  await submit(page).click();
+  await expect(bar(page).getByRole('status')).toHaveText(SUCCESS);
+  expect(sent).toEqual([]);
+  expect(kairos.events('Lead Captured').filter((e) => e.props?.['email'] === 'preview@example.com')).toEqual([]);
   await context.close();
 });

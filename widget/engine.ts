@@ -82,6 +82,8 @@ export function createEngine(o: EngineOptions): Engine {
   /** The rule engine, loaded when the config has an audience (see lazy/targeting.ts). */
   let targeting: typeof Targeting | undefined;
   let fired: [PublicCampaign, string | undefined][] = [];
+  /** The campaigns that lost the last decision: offered again if a winner turns out to have nothing to show. */
+  let lost: typeof fired = [];
   let started = false;
 
   // --- events --------------------------------------------------------------------------------------------
@@ -260,6 +262,7 @@ export function createEngine(o: EngineOptions): Engine {
     const campaigns = byPriority(batch.map(([c]) => c));
     const winners = choose(campaigns, x);
     debug?.explainLosers(campaigns, winners, x);
+    lost = batch.filter(([c]) => !winners.includes(c));
     for (const c of winners) void show(c, batch.find(([f]) => f === c)?.[1], x.session);
   }
 
@@ -309,10 +312,13 @@ export function createEngine(o: EngineOptions): Engine {
         lock: isInterrupting(c) && !o.preview,
       };
       const unmountUI = await ui.show(c, actionsFor(c), env);
-      // Nothing to show after all (another tab's modal, an expired offer): no impression, the slot is free again.
+      // Nothing to show after all (another tab's modal, an expired offer, no countdown): no impression, the slot
+      // is free again, and the campaigns that lost it get another chance.
       if (!unmountUI) {
         debug?.explainNothing(c);
-        return hide(c.id);
+        hide(c.id);
+        lost.splice(0).forEach(([l, signal]) => onFire(l, signal));
+        return;
       }
       const now = Date.now();
       change((h) => recordImpression(h, c.id, now, session, isInterrupting(c)));

@@ -143,6 +143,19 @@ test.describe('bars', () => {
     expect(top!.y + top!.height).toBeLessThan(bottom!.y);
   });
 
+  test('a countdown with nothing to count down to gives its edge to the bar it beat', async ({ page }) => {
+    // A deadline long past: the countdown (priority 15) has nothing to show on /cart, and the welcome bar
+    // (priority 10), which lost the bottom edge to it, shows after all.
+    const quiet = await startKairos({ config: config.replace(/countdown: \{ every: .*\}$/m, 'countdown: { deadline: "2020-01-01T00:00" }') });
+    try {
+      await page.goto(quiet.url + '/cart');
+      await expect(host(page, 'welcome-bar')).toHaveCount(1);
+      await expect(host(page, 'same-day-dispatch')).toHaveCount(0);
+    } finally {
+      await quiet.stop();
+    }
+  });
+
   test('push: true pads the page by the bar, so nothing hides under it, and gives the space back on dismiss', async ({ page }) => {
     const pushed = await startKairos({
       config: config.replace('    threshold: 75\n', '    threshold: 75\n    push: true\n'),

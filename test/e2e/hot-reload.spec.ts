@@ -35,7 +35,8 @@ test('an edit shows on a freshly loaded page within 2 s; a broken edit is report
   expect(tookMs).toBeLessThanOrEqual(2_000);
 
   // A broken save: text must be a string of at most 280 characters, and `position` only top or bottom.
-  const broken = demoConfig.replace(OLD, NEW).replace(/position: bottom$/m, 'position: middle');
+  const broken = demoConfig.replace(OLD, NEW).replace(/(- id: welcome-bar\n\s+type: announcement_bar\n\s+)position: bottom$/m, '$1position: middle');
+  expect(broken).toContain('position: middle');
   writeFileSync(kairos.configFile, broken);
   const line = broken.split('\n').findIndex((l) => l.includes('position: middle')) + 1;
   const col = broken.split('\n')[line - 1]!.indexOf('middle') + 1;

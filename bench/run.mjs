@@ -25,6 +25,7 @@ const LAZY = {
   'copy-': 'shared by campaign UIs (merge tags, plurals, money)',
   'presence-': 'presence heartbeats and the viewers trigger, where a campaign uses it',
   'proof-': 'shared by the social-proof cards',
+  'bar-': 'shared by the bars (edges, safe areas, push)',
   'scope-': 'shared by lazy triggers (trigger bookkeeping)',
   'pages-': 'shared by lazy chunks (page globs)',
   'safe-': 'shared by lazy chunks (error boundary)',
@@ -50,6 +51,6 @@ console.log(`\nwidget size — ${new Date().toISOString().slice(0, 10)}, Node ${
 console.log('| file | what | raw | gzip -9 | brotli -11 | budget (brotli) |');
 console.log('|---|---|---|---|---|---|');
 for (const r of rows)
-  console.log(`| \`${r.file.replace(/-[A-Za-z0-9_-]{8}\.js$/, '-*.js')}\` | ${r.what} | ${fmt(r.raw)} | ${fmt(r.gzip)} | ${fmt(r.br)} | ${fmt(r.budget)}${r.br > r.budget ? ' **over**' : ''} |`);
+  console.log(`| \`${r.file.replace(/-[A-Za-z0-9_-]{6,8}\.js$/, '-*.js')}\` | ${r.what} | ${fmt(r.raw)} | ${fmt(r.gzip)} | ${fmt(r.br)} | ${fmt(r.budget)}${r.br > r.budget ? ' **over**' : ''} |`);
 const over = rows.filter((r) => r.br > r.budget);
 if (over.length) process.exitCode = 1;

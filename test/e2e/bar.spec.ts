@@ -2,7 +2,7 @@
 // shadow root, accessible, moving nothing on the page, and staying dismissed once dismissed.
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from '@playwright/test';
-import { campaignText, collectPageErrors, startKairos, waitFor, type Kairos } from './support';
+import { campaignText, collectPageErrors, layoutShifts, startKairos, waitFor, type Kairos } from './support';
 
 let kairos: Kairos;
 test.beforeAll(async () => {
@@ -34,22 +34,7 @@ test('the bar causes no layout shift and axe finds nothing wrong with it', async
   await page.goto(kairos.url + '/');
   await expect(bar(page)).toHaveCount(1);
   await page.waitForTimeout(400); // past the slide-in animation
-  // Every layout shift since navigation, with what moved — the list names the culprit when this fails.
-  const shifts = await page.evaluate(
-    () =>
-      new Promise<string[]>((resolve) => {
-        const seen: string[] = [];
-        new PerformanceObserver((list) => {
-          type Source = { node?: Node; previousRect: DOMRectReadOnly; currentRect: DOMRectReadOnly };
-          const rect = (r: DOMRectReadOnly) => `${r.x},${r.y} ${r.width}×${r.height}`;
-          const what = (s: Source) =>
-            `${(s.node as Element | undefined)?.outerHTML?.slice(0, 80) ?? s.node?.nodeName ?? 'a removed node'} ${rect(s.previousRect)} → ${rect(s.currentRect)}`;
-          for (const e of list.getEntries() as (PerformanceEntry & { value: number; sources: Source[] })[])
-            seen.push(`${e.value.toFixed(4)} at ${Math.round(e.startTime)} ms: ${e.sources.map(what).join(' | ')}`);
-        }).observe({ type: 'layout-shift', buffered: true });
-        setTimeout(() => resolve(seen), 200);
-      }),
-  );
+  const shifts = await layoutShifts(page);
   expect(shifts).toEqual([]);
   const axe = await new AxeBuilder({ page }).include('kairos-campaign').analyze();
   expect(axe.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);

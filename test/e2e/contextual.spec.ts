@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { campaignText, collectPageErrors, fullDemoConfig, startKairos, waitFor, type Kairos } from './support';
+import { campaignText, collectPageErrors, fullDemoConfig, layoutShifts, startKairos, waitFor, type Kairos } from './support';
 
 /** The demo without its second-page-view modals: this is about bars. */
 const config = fullDemoConfig.replaceAll('trigger: { type: page_views, count: 2 }', 'trigger: { type: page_views, count: 99 }');
@@ -118,22 +118,7 @@ test.describe('bars', () => {
     await expect(host(page, 'free-shipping')).toHaveCount(1);
     await expect(host(page, 'welcome-bar')).toHaveCount(1);
     await page.waitForTimeout(500); // past the slide-in
-    // Every layout shift since navigation, with what moved — the list names the culprit when this fails.
-    const shifts = await page.evaluate(
-      () =>
-        new Promise<string[]>((resolve) => {
-          const seen: string[] = [];
-          new PerformanceObserver((list) => {
-            type Source = { node?: Node; previousRect: DOMRectReadOnly; currentRect: DOMRectReadOnly };
-            const rect = (r: DOMRectReadOnly) => `${r.x},${r.y} ${r.width}×${r.height}`;
-            const what = (s: Source) =>
-              `${(s.node as Element | undefined)?.outerHTML?.slice(0, 80) ?? s.node?.nodeName ?? 'a removed node'} ${rect(s.previousRect)} → ${rect(s.currentRect)}`;
-            for (const e of list.getEntries() as (PerformanceEntry & { value: number; sources: Source[] })[])
-              seen.push(`${e.value.toFixed(4)} at ${Math.round(e.startTime)} ms: ${e.sources.map(what).join(' | ')}`);
-          }).observe({ type: 'layout-shift', buffered: true });
-          setTimeout(() => resolve(seen), 300);
-        }),
-    );
+    const shifts = await layoutShifts(page);
     expect(shifts).toEqual([]);
     const top = await host(page, 'free-shipping').boundingBox();
     const bottom = await host(page, 'welcome-bar').boundingBox();

@@ -216,3 +216,25 @@ export function campaignText(page: Page, id: string): Promise<string | null> {
     return host ? (host.shadowRoot?.textContent ?? '') : null;
   }, id);
 }
+
+/**
+ * Every layout shift since navigation (buffered), each with what moved — the list names the culprit when a test
+ * expecting none fails.
+ */
+export function layoutShifts(page: Page): Promise<string[]> {
+  return page.evaluate(
+    () =>
+      new Promise<string[]>((resolve) => {
+        const seen: string[] = [];
+        new PerformanceObserver((list) => {
+          type Source = { node?: Node; previousRect: DOMRectReadOnly; currentRect: DOMRectReadOnly };
+          const rect = (r: DOMRectReadOnly) => `${r.x},${r.y} ${r.width}×${r.height}`;
+          const what = (s: Source) =>
+            `${(s.node as Element | undefined)?.outerHTML?.slice(0, 80) ?? s.node?.nodeName ?? 'a removed node'} ${rect(s.previousRect)} → ${rect(s.currentRect)}`;
+          for (const e of list.getEntries() as (PerformanceEntry & { value: number; sources: Source[] })[])
+            seen.push(`${e.value.toFixed(4)} at ${Math.round(e.startTime)} ms: ${e.sources.map(what).join(' | ')}`);
+        }).observe({ type: 'layout-shift', buffered: true });
+        setTimeout(() => resolve(seen), 300);
+      }),
+  );
+}

@@ -2,7 +2,7 @@
 // viewport (the shared bar shell, ui/bar.tsx). Renders data only — it never touches storage or the network;
 // what the shopper does goes back through `actions`.
 import type { PublicCampaign } from '../../server/schema';
-import { BarFrame, mountBar } from '../ui/bar';
+import { BarFrame, BarLink, mountBar } from '../ui/bar';
 import type { MountCampaign, UIActions } from '../ui/contract';
 import { showWith } from '../ui/mount';
 
@@ -22,11 +22,7 @@ function AnnouncementBarView({ campaign, actions }: { campaign: Bar; actions: UI
       <p class="text" aria-hidden="true">
         {content.text}
       </p>
-      {content.link && (
-        <a class="link" href={content.link.url} onClick={() => actions.click(content.link!.url)}>
-          {content.link.label}
-        </a>
-      )}
+      <BarLink link={content.link} actions={actions} />
     </BarFrame>
   );
 }

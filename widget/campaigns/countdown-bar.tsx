@@ -7,7 +7,7 @@
 // null and nothing shows (no impression). At zero the bar goes and keeps no timer: it never loops or restarts.
 import { useEffect, useState } from 'preact/hooks';
 import type { PublicCampaign } from '../../server/schema';
-import { BarFrame, mountBar } from '../ui/bar';
+import { BarFrame, BarLink, mountBar } from '../ui/bar';
 import type { MountCampaign, UIActions, UIEnv } from '../ui/contract';
 import { pageLocale } from '../ui/copy';
 import { showWith } from '../ui/mount';
@@ -94,11 +94,7 @@ function CountdownView({ campaign, end, locale, actions }: { campaign: Countdown
       <p class="text">
         {pieces.flatMap((piece, i) => (i ? [<span class="left">{left}</span>, piece] : [piece]))}
       </p>
-      {content.link && (
-        <a class="link" href={content.link.url} onClick={() => actions.click(content.link!.url)}>
-          {content.link.label}
-        </a>
-      )}
+      <BarLink link={content.link} actions={actions} />
     </BarFrame>
   );
 }

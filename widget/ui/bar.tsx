@@ -5,7 +5,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { PublicCampaign } from '../../server/schema';
-import type { MountOptions } from './contract';
+import type { MountOptions, UIActions } from './contract';
 import { renderView } from './mount';
 import { adoptStyles } from './styles';
 
@@ -71,6 +71,15 @@ export function BarFrame(props: {
       )}
     </div>
   );
+}
+
+/** A bar's optional link; following it counts as a click. */
+export function BarLink({ link, actions }: { link: { label: string; url: string } | undefined; actions: UIActions }) {
+  return link ? (
+    <a class="link" href={link.url} onClick={() => actions.click(link.url)}>
+      {link.label}
+    </a>
+  ) : null;
 }
 
 /** Styles, theme and (with `push`) the page padding for a bar; renders `view`; returns the unmount. */

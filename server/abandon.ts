@@ -136,7 +136,14 @@ export function createAbandonDetector(deps: AbandonDeps): AbandonDetector {
           const body = JSON.stringify(abandonedPayload(cart, now, { recoveryUrl: webhooks.recovery_url, currency: cfg.cart.currency }));
           return {
             cart: { visitor_id: cart.visitor_id, cart_id: cart.cart_id, last_activity: cart.last_activity },
-            messages: endpoints.map((endpoint) => ({ id: newMessageId(), endpoint, body, created_at: now, next_attempt_at: now })),
+            messages: endpoints.map((endpoint) => ({
+              id: newMessageId(),
+              endpoint,
+              body,
+              created_at: now,
+              next_attempt_at: now,
+              visitor_id: cart.visitor_id,
+            })),
           };
         });
         const done = await store.abandonCarts(now, entries);

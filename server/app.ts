@@ -9,6 +9,7 @@
 //   POST /v1/presence    a heartbeat for a product or page; answers how many are viewing it now
 //   GET  /v1/purchases?product=…  how many orders of a product were stored in the last 24 hours
 //   GET  /v1/context     roughly where the shopper is (0.1°) and the weather there, for targeting (server/context)
+//   DELETE /v1/visitors/:id  erases a visitor's events, cart, webhook messages and offer grants (admin token)
 //   GET  /schema.json    the JSON Schema for kairos.yaml (editor autocomplete)
 //   GET  /healthz        liveness: the store answers
 //   GET  /kairos.js      the loader script shops embed; /kairos-ui/* the content-hashed chunks it imports
@@ -22,6 +23,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { matchedRoutes } from 'hono/route';
+import { adminRefusal } from './admin';
 import { configJsonSchema, publicCampaign } from './config';
 import type { LoadedConfig } from './config-watch';
 import { createContextService, type ContextService } from './context/index';
@@ -60,6 +62,8 @@ export interface AppDeps {
   secret?: string | Buffer;
   /** Location and weather for GET /v1/context (server/context); default one on the live config, cached in process. */
   context?: ContextService;
+  /** KAIROS_ADMIN_TOKEN: the bearer token admin routes (erasure) need; without one they are off. */
+  adminToken?: string | undefined;
 }
 
 /** Largest accepted POST /v1/events body. A full batch (100 events) is far below it. */
@@ -331,6 +335,28 @@ export function createApp(deps: AppDeps): Hono {
   // --- editor schema, health -----------------------------------------------------------------------------------
 
   let schema: { body: string; etag: string } | undefined;
+  // --- erasure (admin) ---------------------------------------------------------------------------------------
+
+  app.delete('/v1/visitors/:id', async (c) => {
+    c.header('Cache-Control', 'no-store');
+    const refused = adminRefusal(c.req.header('authorization'), deps.adminToken);
+    if (refused) {
+      if (refused.status === 401) c.header('WWW-Authenticate', 'Bearer');
+      return c.json({ error: refused.error }, refused.status);
+    }
+    const id = c.req.param('id');
+    if (!/^[A-Za-z0-9_-]{8,64}$/.test(id)) return c.json({ error: 'a visitor id is 8–64 characters [A-Za-z0-9_-]' }, 400);
+    try {
+      const erased = await store.eraseVisitor(id);
+      log.info({ erased }, 'visitor erased'); // the counts only: the id is personal data
+      return c.json({ erased });
+    } catch (e) {
+      log.error({ err: e }, 'erasure failed');
+      c.header('Retry-After', '5');
+      return c.json({ error: 'the store is unavailable; nothing was erased, retry' }, 503);
+    }
+  });
+
   app.get('/schema.json', (c) => {
     if (!schema) {
       const body = JSON.stringify(configJsonSchema(), null, 2);

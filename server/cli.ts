@@ -16,6 +16,7 @@ import { ConfigSource } from './config-watch';
 import { createContextService, openWeatherCache } from './context/index';
 import { createLogger, type Logger } from './log';
 import { openPresence } from './presence/index';
+import { startRetention } from './retention';
 import { openSqliteStore } from './store/sqlite';
 import { startWebhookService, webhookSettings } from './webhooks/index';
 
@@ -39,7 +40,8 @@ Options for serve and dev:
 Environment: LOG_LEVEL (trace, debug, info, warn, error, silent; default info); KAIROS_WEBHOOK_SECRET
 (whsec_<base64>: signs cart.abandoned webhooks; required when webhooks.endpoints are configured); KAIROS_SECRET
 (signs exit-offer grants; default: a key generated once and kept in <db>.secret); REDIS_URL (presence and weather
-forecasts shared by several instances; default in process); KAIROS_REDIS_PREFIX (default kairos:).
+forecasts shared by several instances; default in process); KAIROS_REDIS_PREFIX (default kairos:);
+KAIROS_ADMIN_TOKEN (a bearer token for DELETE /v1/visitors/<id>; without it erasure is off).
 `;
 
 export interface ServerOptions {
@@ -105,6 +107,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     demoDir: opts.demoDir ?? null,
     log,
     secret: process.env['KAIROS_SECRET'] || serverSecret(opts.dbFile),
+    adminToken: process.env['KAIROS_ADMIN_TOKEN'] || undefined,
   });
   const port0 = opts.port ?? 8787;
   // serve() starts listening at once; a busy port arrives as an 'error' event, which listening() turns into a
@@ -124,6 +127,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   // Abandoned carts → cart.abandoned webhooks: the detector and the delivery worker, on timers.
   const webhooks = startWebhookService({ store, config, log, settings: webhookSettings(process.env, (m) => log.warn(m)) });
+  // privacy.retention_days: old data deleted hourly.
+  const retentionTick = Number(process.env['KAIROS_RETENTION_TICK_MS']);
+  const retention = startRetention({ store, config, log, ...(retentionTick > 0 && { tickMs: retentionTick }) });
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -134,6 +140,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await context.close();
       // Before the store closes: attempts in flight are aborted and released for the next start.
       await webhooks.stop();
+      await retention.stop();
       await config.close();
       // Writes whatever is still queued before closing, so every acknowledged event is on disk.
       await store.close();

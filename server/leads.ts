@@ -130,6 +130,7 @@ export async function captureLead(o: { body: string; config: KairosConfig; store
     body,
     created_at: o.now,
     next_attempt_at: o.now,
+    visitor_id: lead.visitor_id,
   }));
   await o.store.insertEventWithWebhooks(event, messages);
   return { status: 200, body: { ok: true } };

@@ -769,6 +769,18 @@ export const Webhooks = z
   })
   .strict();
 
+export const Privacy = z
+  .object({
+    retention_days: z
+      .number()
+      .int()
+      .min(1)
+      .max(3650)
+      .default(395)
+      .describe('Events, idle carts, settled webhook messages and expired offer grants older than this are deleted (395: about 13 months).'),
+  })
+  .strict();
+
 export const Fatigue = z
   .object({
     modals_per_session: z.number().int().min(0).max(100).default(1),
@@ -796,6 +808,7 @@ export const KairosConfig = z
     presence: Presence.default({ interval_seconds: 15, window_seconds: 45, product_path: '/products/{id}' }),
     cart: Cart.default({ adapters: [{ type: 'events', pages: ['/**'] }], currency: 'EUR', pages: ['/cart/**', '/checkout/**'] }),
     webhooks: Webhooks.default({ endpoints: [], abandon_after_minutes: 60, allow_private_networks: false }),
+    privacy: Privacy.default({ retention_days: 395 }),
     campaigns: z.array(Campaign).default([]),
   })
   .strict()
@@ -824,6 +837,7 @@ export type Cart = z.infer<typeof Cart>;
 export type Presence = z.infer<typeof Presence>;
 export type Context = z.infer<typeof Context>;
 export type Webhooks = z.infer<typeof Webhooks>;
+export type Privacy = z.infer<typeof Privacy>;
 export type Trigger = z.infer<typeof Trigger>;
 export type Frequency = z.infer<typeof Frequency>;
 export type Fatigue = z.infer<typeof Fatigue>;

@@ -89,7 +89,7 @@ const cases: [name: string, source: string, expected: string[]][] = [
   [
     'unknown top-level key',
     lines('campaigns: []', 'banners: []'),
-    ['kairos.yaml:2:1 unknown key "banners"; use one of: $schema, site, fatigue, segments, context, presence, cart, webhooks, campaigns'],
+    ['kairos.yaml:2:1 unknown key "banners"; use one of: $schema, site, fatigue, segments, context, presence, cart, webhooks, privacy, campaigns'],
   ],
   [
     'a javascript: link',
@@ -689,7 +689,7 @@ describe('configJsonSchema', () => {
     ]);
   });
 
-  it('offers the fatigue budget, segments, context, presence, the cart and webhooks at the top level', () => {
-    expect(Object.keys(schema.properties)).toEqual(['$schema', 'site', 'fatigue', 'segments', 'context', 'presence', 'cart', 'webhooks', 'campaigns']);
+  it('offers the fatigue budget, segments, context, presence, the cart, webhooks and privacy at the top level', () => {
+    expect(Object.keys(schema.properties)).toEqual(['$schema', 'site', 'fatigue', 'segments', 'context', 'presence', 'cart', 'webhooks', 'privacy', 'campaigns']);
   });
 });

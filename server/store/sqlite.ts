@@ -162,6 +162,10 @@ export const MIGRATIONS: readonly string[] = [
      disabled_at INTEGER NOT NULL,
      reason      TEXT    NOT NULL
    ) STRICT;`,
+
+  // 4: privacy. Outbox messages name the visitor they are about, so erasing a visitor reaches them too.
+  `ALTER TABLE webhook_outbox ADD COLUMN visitor_id TEXT;
+   CREATE INDEX webhook_outbox_visitor ON webhook_outbox (visitor_id) WHERE visitor_id IS NOT NULL;`,
 ];
 
 const COLUMNS =
@@ -376,8 +380,8 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     ),
 
     outboxInsert: db.prepare(
-      `INSERT INTO webhook_outbox (id, endpoint, body, created_at, next_attempt_at, status, last_error, settled_at)
-       SELECT @id, @endpoint, @body, @created_at, @next_attempt_at,
+      `INSERT INTO webhook_outbox (id, endpoint, body, created_at, next_attempt_at, visitor_id, status, last_error, settled_at)
+       SELECT @id, @endpoint, @body, @created_at, @next_attempt_at, @visitor_id,
               CASE WHEN d.url IS NULL THEN 'pending' ELSE 'disabled' END,
               CASE WHEN d.url IS NULL THEN NULL ELSE 'endpoint disabled: ' || d.reason END,
               CASE WHEN d.url IS NULL THEN NULL ELSE @created_at END
@@ -409,6 +413,17 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
       `SELECT ${OUTBOX_COLUMNS} FROM webhook_outbox WHERE @status IS NULL OR status = @status ORDER BY created_at, rowid LIMIT @limit`,
     ),
     outboxStats: db.prepare('SELECT status, count(*) AS n FROM webhook_outbox GROUP BY status'),
+    eraseEvents: db.prepare('DELETE FROM events WHERE visitor_id = ?'),
+    eraseCart: db.prepare('DELETE FROM carts WHERE visitor_id = ?'),
+    eraseMessages: db.prepare('DELETE FROM webhook_outbox WHERE visitor_id = ?'),
+    eraseGrants: db.prepare('DELETE FROM offer_grants WHERE visitor_id = ?'),
+    // A pool code once handed out stays used (it may be redeemed at the shop), but no longer says by whom.
+    erasePoolCodes: db.prepare(`UPDATE offer_pool_codes SET visitor_id = '' WHERE visitor_id = ?`),
+    // Oldest first by rowid (insertion order, so roughly by time): each call deletes at most 5,000 rows.
+    expireEvents: db.prepare('DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE received_at < ? LIMIT 5000)'),
+    expireCarts: db.prepare('DELETE FROM carts WHERE coalesce(last_activity, 0) < ?'),
+    expireMessages: db.prepare(`DELETE FROM webhook_outbox WHERE status <> 'pending' AND coalesce(settled_at, created_at) < ?`),
+    expireGrants: db.prepare('DELETE FROM offer_grants WHERE deadline < ?'),
     endpointsDisabled: db.prepare('SELECT url, disabled_at, reason FROM webhook_endpoints_disabled ORDER BY disabled_at, url'),
   };
 
@@ -436,7 +451,14 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
 
   function insertMessages(messages: readonly NewOutboxMessage[]): void {
     for (const m of messages)
-      stmt.outboxInsert.run({ id: m.id, endpoint: m.endpoint, body: m.body, created_at: m.created_at, next_attempt_at: m.next_attempt_at });
+      stmt.outboxInsert.run({
+        id: m.id,
+        endpoint: m.endpoint,
+        body: m.body,
+        created_at: m.created_at,
+        next_attempt_at: m.next_attempt_at,
+        visitor_id: m.visitor_id ?? null,
+      });
   }
   const queries = new Map<string, Database.Statement>();
 
@@ -589,6 +611,34 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
         queue.push({ rows, cartRows, resolve: resolvePromise, reject: rejectPromise });
         schedule();
       });
+    },
+
+    async eraseVisitor(visitorId) {
+      assertOpen();
+      return db.transaction(() => {
+        stmt.erasePoolCodes.run(visitorId);
+        return {
+          events: stmt.eraseEvents.run(visitorId).changes,
+          carts: stmt.eraseCart.run(visitorId).changes,
+          messages: stmt.eraseMessages.run(visitorId).changes,
+          grants: stmt.eraseGrants.run(visitorId).changes,
+        };
+      })();
+    },
+
+    async deleteExpired(cutoff) {
+      assertOpen();
+      let events = 0;
+      for (let n = -1; n !== 0; events += n) {
+        n = stmt.expireEvents.run(cutoff).changes;
+        if (n) await new Promise((r) => setImmediate(r)); // let requests in between chunks
+      }
+      return db.transaction(() => ({
+        events,
+        carts: stmt.expireCarts.run(cutoff).changes,
+        messages: stmt.expireMessages.run(cutoff).changes,
+        grants: stmt.expireGrants.run(cutoff).changes,
+      }))();
     },
 
     async insertEventWithWebhooks(event, messages) {

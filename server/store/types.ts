@@ -88,6 +88,16 @@ export interface NewOutboxMessage {
   body: string;
   created_at: number;
   next_attempt_at: number;
+  /** The visitor the message is about, so erasing the visitor deletes it too. */
+  visitor_id?: string | null;
+}
+
+/** Rows removed by an erasure or by retention, per kind. */
+export interface Removed {
+  events: number;
+  carts: number;
+  messages: number;
+  grants: number;
 }
 
 export interface OutboxMessage extends NewOutboxMessage {
@@ -178,6 +188,17 @@ export interface Store {
   outboxStats(): Promise<Record<OutboxStatus, number>>;
   /** Endpoints disabled by a 410 answer. */
   disabledEndpoints(): Promise<Array<{ url: string; disabled_at: number; reason: string }>>;
+
+  /**
+   * Erases everything stored about a visitor: events, cart, webhook messages (delivered or not) and offer grants
+   * (a pool code handed out stays used, without the visitor's id). One transaction.
+   */
+  eraseVisitor(visitorId: string): Promise<Removed>;
+  /**
+   * Retention: deletes events received before `cutoff` (in chunks, yielding between them), carts idle since before
+   * it, settled webhook messages and offer grants whose deadline passed before it.
+   */
+  deleteExpired(cutoff: number): Promise<Removed>;
 
   countEvents(): Promise<number>;
   /** `Order Completed` events since `since` (server time, ms) whose `products` include `productId`. */

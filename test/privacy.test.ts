@@ -1,0 +1,166 @@
+// Privacy on the server: DELETE /v1/visitors/:id (admin token) erases everything stored about one visitor —
+// events, cart, webhook messages, offer grants — and nothing of anyone else's; retention deletes what is older
+// than privacy.retention_days. In-process (app.request), a real SQLite store, a fake clock.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { createApp } from '../server/app';
+import { createLogger } from '../server/log';
+import { startRetention } from '../server/retention';
+import { openSqliteStore, type SqliteStore } from '../server/store/sqlite';
+import { loadedConfig } from './loaded-config';
+
+const DAY = 86_400_000;
+const TOKEN = 'admin-token-for-tests-0123456789';
+const dir = mkdtempSync(join(tmpdir(), 'kairos-privacy-'));
+const configFile = join(dir, 'kairos.yaml');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const yaml = [
+  'site: { allowed_origins: [https://shop.example] }',
+  'privacy: { retention_days: 30 }',
+  'webhooks:',
+  '  endpoints: [{ url: "https://crm.example/hooks" }]',
+  '  recovery_url: https://shop.example/cart',
+  'campaigns:',
+  '  - id: newsletter',
+  '    type: newsletter_bar',
+  '    content: { text: Join us }',
+  '',
+].join('\n');
+
+const logLines: string[] = [];
+const log = createLogger({ level: 'info', destination: { write: (s: string) => void logLines.push(s) } });
+let clock = Date.UTC(2026, 6, 1, 9, 0, 0);
+let store: SqliteStore;
+let dbFile: string;
+let app: ReturnType<typeof createApp>;
+let n = 0;
+const config = () => ({ current: loadedConfig(yaml, configFile), file: configFile });
+
+beforeEach(async () => {
+  await store?.close();
+  dbFile = join(dir, `kairos-${++n}.db`);
+  store = openSqliteStore(dbFile);
+  app = createApp({ config: config(), store, widgetDir: join(dir, 'widget'), log, now: () => clock, adminToken: TOKEN });
+  logLines.length = 0;
+});
+afterAll(() => store.close());
+
+const ALICE = 'visitor_alice_0001';
+const BOB = 'visitor_bob_000002';
+
+/** What a visitor leaves behind: page views, a cart with an email, a lead (a queued webhook), an offer grant. */
+async function visit(visitor: string, email: string, at = clock): Promise<void> {
+  const ev = (i: number, name: string, props: Record<string, unknown>) => ({
+    event_id: `${visitor}_${i}_${at}`.slice(0, 64),
+    type: 'track' as const,
+    name,
+    ts: at,
+    received_at: at,
+    visitor_id: visitor,
+    session_id: 'session_00000001',
+    path: '/products/x',
+    campaign_id: null,
+    user_id: null,
+    props,
+  });
+  await store.insertEvents([
+    ev(1, 'Product Viewed', { product_id: 'x' }),
+    ev(2, 'Product Added', { product_id: 'x', price: 20, quantity: 1, email }),
+  ]);
+  const lead = await app.request('/v1/leads', {
+    method: 'POST',
+    headers: { 'Content-Type': 'text/plain', Origin: 'https://shop.example' },
+    body: JSON.stringify({ campaign_id: 'newsletter', visitor_id: visitor, session_id: 'session_00000001', email, consent: null }),
+  });
+  expect(lead.status).toBe(200);
+  await store.grantOffer({ campaign_id: 'exit', visitor_id: visitor, now: at, deadline: at + 30 * 60_000, coupon: { pool: 'pool.txt', codes: ['CODE1', 'CODE2', 'CODE3'] } });
+}
+
+/** Every row in every table, as text, for "does this appear anywhere". */
+function everything(): string {
+  const db = new Database(dbFile, { readonly: true });
+  try {
+    const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).pluck().all() as string[];
+    return tables.map((t) => JSON.stringify(db.prepare(`SELECT * FROM "${t}"`).all())).join('\n');
+  } finally {
+    db.close();
+  }
+}
+
+const erase = (id: string, token: string | null = TOKEN) =>
+  app.request(`/v1/visitors/${id}`, { method: 'DELETE', headers: token === null ? {} : { Authorization: `Bearer ${token}` } });
+
+describe('DELETE /v1/visitors/:id', () => {
+  it('erases the visitor’s events, cart, webhook messages and offer grants, and nobody else’s', async () => {
+    await visit(ALICE, 'alice@example.com');
+    await visit(BOB, 'bob@example.com');
+    expect(everything()).toContain(ALICE);
+    expect(everything()).toContain('alice@example.com');
+
+    const res = await erase(ALICE);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ erased: { events: 3, carts: 1, messages: 1, grants: 1 } });
+    const left = everything();
+    expect(left).not.toContain(ALICE);
+    expect(left).not.toContain('alice@example.com');
+    expect(left).toContain(BOB);
+    expect(left).toContain('bob@example.com');
+    // The code Alice was given stays used: it may be redeemed at the shop, and is never handed out again.
+    const carol = await store.grantOffer({ campaign_id: 'exit', visitor_id: 'visitor_carol_003', now: clock, deadline: clock + 1, coupon: { pool: 'pool.txt', codes: ['CODE1', 'CODE2', 'CODE3'] } });
+    expect(carol?.code).toBe('CODE3');
+    // The log says what was erased, not whose.
+    expect(logLines.join('\n')).not.toContain(ALICE);
+
+    expect(await (await erase(ALICE)).json()).toEqual({ erased: { events: 0, carts: 0, messages: 0, grants: 0 } }); // idempotent
+  });
+
+  it.each<[string, string | null, number, RegExp]>([
+    ['no token', null, 401, /Authorization: Bearer/],
+    ['a wrong token', 'not-the-token', 401, /wrong admin token/],
+  ])('refuses %s and erases nothing', async (_name, token, status, error) => {
+    await visit(ALICE, 'alice@example.com');
+    const res = await erase(ALICE, token);
+    expect(res.status).toBe(status);
+    expect(res.headers.get('WWW-Authenticate')).toBe('Bearer');
+    expect((await res.json()).error).toMatch(error);
+    expect(everything()).toContain(ALICE);
+  });
+
+  it('is off without KAIROS_ADMIN_TOKEN, and refuses a malformed id', async () => {
+    const off = createApp({ config: config(), store, widgetDir: join(dir, 'widget'), log, now: () => clock });
+    const res = await off.request(`/v1/visitors/${ALICE}`, { method: 'DELETE', headers: { Authorization: 'Bearer anything' } });
+    expect(res.status).toBe(403);
+    expect((await res.json()).error).toMatch(/KAIROS_ADMIN_TOKEN/);
+    expect((await erase('short')).status).toBe(400);
+  });
+});
+
+describe('retention', () => {
+  it('deletes events, idle carts, settled messages and expired grants older than retention_days, and keeps the rest', async () => {
+    const today = clock;
+    const old = today - 40 * DAY;
+    clock = old;
+    await visit(ALICE, 'alice@example.com', old);
+    clock = old + 1; // the lead's webhook is settled (delivered) long ago
+    const [msg] = await store.claimWebhooks({ now: clock, leaseMs: 60_000, limit: 10 });
+    await store.settleWebhook(msg!.id, msg!.lease_token, { status: 'delivered', at: clock, http_status: 200 });
+    clock = today;
+    await visit(BOB, 'bob@example.com');
+
+    const retention = startRetention({ store, config: config(), log, now: () => clock, tickMs: 3_600_000 });
+    try {
+      const removed = await retention.run();
+      expect(removed).toEqual({ events: 3, carts: 1, messages: 1, grants: 1 });
+    } finally {
+      await retention.stop();
+    }
+    const left = everything();
+    expect(left).not.toContain('alice@example.com');
+    expect(left).toContain('bob@example.com');
+    expect(await store.countEvents()).toBe(3); // Bob's two events and his lead
+  });
+});

@@ -128,6 +128,36 @@ export function stripQuery(path: string): string {
   return kept.length > 0 ? `${noHash.slice(0, q)}?${kept.join('&')}` : noHash.slice(0, q);
 }
 
+/**
+ * Contact details never stored with an event. A cart still learns the email from the event as it arrives
+ * (server/carts.ts), because cart.abandoned needs it; the events table, kept for reports, never holds it.
+ */
+export const UNSTORED_PROPS: ReadonlySet<string> = new Set(['email', 'phone', 'first_name', 'last_name', 'address']);
+
+/** A URL or site path with a query: `https://…?…` or `/…?…` (no spaces). */
+const URL_WITH_QUERY = /^(https?:\/\/[^\s/?#]+)?\/[^\s?#]*[?#]\S*$/i;
+
+/**
+ * Props as they are stored: without contact details (UNSTORED_PROPS, also inside lists of objects such as
+ * `products`), and every URL or path value with its query string stripped except `utm_*` (stripQuery), so
+ * `?email=…` or a token in a tracked URL is never stored.
+ */
+export function storedProps(props: Record<string, unknown> | null | undefined): Record<string, unknown> | null {
+  if (props == null) return null;
+  const clean = (v: unknown): unknown => {
+    if (typeof v === 'string') return URL_WITH_QUERY.test(v) ? stripUrl(v) : v;
+    if (Array.isArray(v)) return v.map(clean);
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([k]) => !UNSTORED_PROPS.has(k)).map(([k, x]) => [k, clean(x)]));
+    return v;
+  };
+  return clean(props) as Record<string, unknown>;
+}
+
+function stripUrl(v: string): string {
+  const origin = /^https?:\/\/[^\s/?#]+/i.exec(v)?.[0] ?? '';
+  return origin + stripQuery(v.slice(origin.length));
+}
+
 function isUtmKey(raw: string): boolean {
   let key = raw;
   try {

@@ -3,12 +3,13 @@
 // per endpoint.
 //
 // The event carries `props.email`, so the server's cart for that visitor learns who the shopper is (server/carts.ts
-// `emailOf`), exactly as an `identify` with an email would: the lead feeds the cart.abandoned reminders. Its
+// `emailOf`), exactly as an `identify` with an email would: the lead feeds the cart.abandoned reminders. The
+// events table itself never keeps the address (server/events.ts `storedProps`). Its
 // event_id and the messages' ids are derived from campaign, visitor and address, so sending the same sign-up again
 // (a double click, a retry after a timeout) stores nothing more and fires no second webhook.
 //
-// Privacy: the address is stored with the event and sent to the shop's endpoints, and goes nowhere else — no log
-// line here names it. The consent stored is the shop's wording exactly as configured, with the time it was given.
+// Privacy: the address is kept with the visitor's cart and in the queued webhook (both erased by DELETE
+// /v1/visitors/:id and by retention), sent to the shop's endpoints, and goes nowhere else — no log line names it. The consent stored is the shop's wording exactly as configured, with the time it was given.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { validEmail } from '../widget/email';

@@ -164,3 +164,62 @@ describe('retention', () => {
     expect(await store.countEvents()).toBe(3); // Bob's two events and his lead
   });
 });
+
+describe('what an event keeps', () => {
+  it('no contact details and no query strings but utm_*, while the cart still learns the email', async () => {
+    await store.insertEvents([
+      {
+        event_id: 'evt_identify_0001',
+        type: 'identify',
+        name: 'Identify',
+        ts: clock,
+        received_at: clock,
+        visitor_id: ALICE,
+        session_id: 'session_00000001',
+        path: '/account?email=sentinel%40example.com&utm_source=news',
+        campaign_id: null,
+        user_id: 'customer-7',
+        props: { email: 'sentinel@example.com', phone: '+44 20 7946 0000', plan: 'gold' },
+      },
+      {
+        event_id: 'evt_added_000002',
+        type: 'track',
+        name: 'Product Added',
+        ts: clock,
+        received_at: clock,
+        visitor_id: ALICE,
+        session_id: 'session_00000001',
+        path: '/products/x',
+        campaign_id: null,
+        user_id: null,
+        props: {
+          product_id: 'x',
+          price: 20,
+          url: 'https://shop.example/products/x?ref=sentinel%40example.com&utm_campaign=summer#reviews',
+          products: [{ product_id: 'x', email: 'sentinel@example.com', image: '/img/x.png?token=secret-token' }],
+          question: 'Is this waterproof? Really?',
+        },
+      },
+    ]);
+    const stored = await store.queryEvents();
+    const identify = stored.find((e) => e.name === 'Identify');
+    const added = stored.find((e) => e.name === 'Product Added');
+    expect(identify!.props).toEqual({ plan: 'gold' });
+    expect(identify!.path).toBe('/account?utm_source=news');
+    expect(added!.props).toEqual({
+      product_id: 'x',
+      price: 20,
+      url: 'https://shop.example/products/x?utm_campaign=summer',
+      products: [{ product_id: 'x', image: '/img/x.png' }],
+      question: 'Is this waterproof? Really?', // text, not a URL: left alone
+    });
+    expect(await store.getCart(ALICE)).toMatchObject({ email: 'sentinel@example.com' });
+    // Only the cart (needed for cart.abandoned, erased with the visitor) holds the address.
+    const db = new Database(dbFile, { readonly: true });
+    try {
+      expect(JSON.stringify(db.prepare('SELECT * FROM events').all())).not.toMatch(/sentinel|secret-token|7946/);
+    } finally {
+      db.close();
+    }
+  });
+});

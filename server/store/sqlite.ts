@@ -29,6 +29,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { applyCartEvents, isCartRelevant, itemCount, type CartEvent } from '../carts';
+import { storedProps, stripQuery } from '../events';
 import type {
   ClaimedMessage,
   EventQuery,
@@ -235,8 +236,8 @@ const token = (prefix: string) => `${prefix}_${randomBytes(16).toString('base64u
 
 interface Pending {
   rows: Row[];
-  /** Indexes of the rows that may change a cart (isCartRelevant). */
-  cartRows: number[];
+  /** The events that may change a cart (isCartRelevant) by row index, with their props as sent (the email too). */
+  cartEvents: Map<number, CartEvent>;
   resolve: (r: { inserted: number; duplicates: number }) => void;
   reject: (e: unknown) => void;
 }
@@ -280,10 +281,10 @@ function toRow(e: StoredEvent): Row {
     e.received_at,
     e.visitor_id,
     e.session_id,
-    e.path ?? null,
+    e.path == null ? null : stripQuery(e.path),
     e.campaign_id ?? null,
     e.user_id ?? null,
-    e.props == null ? null : JSON.stringify(e.props),
+    e.props == null ? null : JSON.stringify(storedProps(e.props)),
   ];
 }
 
@@ -517,16 +518,12 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
           stmt.savepoint.run();
           let inserted = 0;
           const fresh: CartEvent[] = [];
-          let c = 0;
           p.rows.forEach((row, i) => {
             const changes = stmt.insert.run(row).changes;
             inserted += changes;
-            if (p.cartRows[c] === i) {
-              c++;
-              // Only events stored now: a resent duplicate already did whatever it does to the cart.
-              if (changes === 1)
-                fresh.push({ type: row[1] as StoredEvent['type'], name: row[2], ts: row[3], visitor_id: row[5], user_id: row[9], props: row[10] === null ? null : (JSON.parse(row[10]) as Record<string, unknown>) });
-            }
+            // Only events stored now: a resent duplicate already did whatever it does to the cart.
+            const cartEvent = p.cartEvents.get(i);
+            if (cartEvent && changes === 1) fresh.push(cartEvent);
           });
           if (fresh.length > 0) updateCarts(fresh);
           stmt.release.run();
@@ -604,11 +601,12 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
         // Serialise now, in the caller's turn: a later mutation of the caller's objects cannot change what is
         // written, and a value JSON cannot encode rejects this call only.
         const rows = events.map(toRow);
-        const cartRows: number[] = [];
+        const cartEvents = new Map<number, CartEvent>();
         events.forEach((e, i) => {
-          if (isCartRelevant(e)) cartRows.push(i);
+          if (isCartRelevant(e))
+            cartEvents.set(i, { type: e.type, name: e.name, ts: e.ts, visitor_id: e.visitor_id, user_id: e.user_id ?? null, props: structuredClone(e.props ?? null) });
         });
-        queue.push({ rows, cartRows, resolve: resolvePromise, reject: rejectPromise });
+        queue.push({ rows, cartEvents, resolve: resolvePromise, reject: rejectPromise });
         schedule();
       });
     },

@@ -4,23 +4,24 @@
 import type { PublicCampaign } from '../../server/schema';
 import { BarFrame, BarLink, mountBar } from '../ui/bar';
 import type { MountCampaign, UIActions } from '../ui/contract';
+import { fill, pageLocale, profileValues } from '../ui/copy';
 import { showWith } from '../ui/mount';
 
 type Bar = Extract<PublicCampaign, { type: 'announcement_bar' }>;
 
-function AnnouncementBarView({ campaign, actions }: { campaign: Bar; actions: UIActions }) {
+function AnnouncementBarView({ campaign, text, actions }: { campaign: Bar; text: string; actions: UIActions }) {
   const { content } = campaign;
   return (
     <BarFrame
       campaign={campaign}
       label="Announcement"
-      announce={content.text}
+      announce={text}
       dismissible={content.dismissible}
       closeLabel="Dismiss announcement"
       onDismiss={actions.dismiss}
     >
       <p class="text" aria-hidden="true">
-        {content.text}
+        {text}
       </p>
       <BarLink link={content.link} actions={actions} />
     </BarFrame>
@@ -29,7 +30,10 @@ function AnnouncementBarView({ campaign, actions }: { campaign: Bar; actions: UI
 
 export const mount: MountCampaign = (o) => {
   if (o.campaign.type !== 'announcement_bar') throw new Error('announcement-bar cannot render ' + o.campaign.type);
-  return mountBar(o, <AnnouncementBarView campaign={o.campaign} actions={o.actions} />);
+  // Merge tags ({{first_name | there}}, {{cart.total}}) as text; a tag with no value and no fallback: nothing shows.
+  const text = fill(o.campaign.content.text, profileValues(o.env.profile, o.env.currency, pageLocale()));
+  if (text === null) return null;
+  return mountBar(o, <AnnouncementBarView campaign={o.campaign} text={text} actions={o.actions} />);
 };
 
 export const show = showWith(mount);

@@ -9,7 +9,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { PublicCampaign } from '../../server/schema';
 import { BarFrame, BarLink, mountBar } from '../ui/bar';
 import type { MountCampaign, UIActions, UIEnv } from '../ui/contract';
-import { pageLocale } from '../ui/copy';
+import { fill, pageLocale, profileValues } from '../ui/copy';
 import { showWith } from '../ui/mount';
 
 type Countdown = Extract<PublicCampaign, { type: 'countdown_bar' }>;
@@ -54,7 +54,7 @@ export function timeLeft(ms: number, locale: string): string {
     .join(' ');
 }
 
-function CountdownView({ campaign, end, locale, actions }: { campaign: Countdown; end: number; locale: string; actions: UIActions }) {
+function CountdownView({ campaign, text, end, locale, actions }: { campaign: Countdown; text: string; end: number; locale: string; actions: UIActions }) {
   const { content } = campaign;
   const [now, setNow] = useState(Date.now);
   const [shownAt] = useState(now);
@@ -76,7 +76,7 @@ function CountdownView({ campaign, end, locale, actions }: { campaign: Countdown
       document.removeEventListener('visibilitychange', tick);
     };
   }, [end]);
-  const pieces = content.text.split(TAG);
+  const pieces = text.split(TAG);
   // Screen readers hear the text once, as it first was (the live region is emptied after 10 s, so nothing stale
   // lingers); the visible text is no live region, so its changes every second are not read out.
   const [announce] = useState(() => pieces.join(timeLeft(end - now, locale)));
@@ -116,7 +116,10 @@ export const mount: MountCampaign = async (o) => {
   } catch {
     locale = 'en'; // <html lang> is no valid language tag
   }
-  return mountBar(o, <CountdownView campaign={campaign} end={end!} locale={locale} actions={o.actions} />, CSS);
+  // Other merge tags ({{first_name | there}}) are filled once; {{countdown}} stays for the view to fill each second.
+  const text = fill(campaign.content.text, { ...profileValues(o.env.profile, o.env.currency, locale), countdown: TAG });
+  if (text === null) return null;
+  return mountBar(o, <CountdownView campaign={campaign} text={text} end={end!} locale={locale} actions={o.actions} />, CSS);
 };
 
 export const show = showWith(mount);

@@ -3,6 +3,7 @@
 // through `actions`: following the call to action is a click (the link then navigates as links do), and every
 // way of closing it (Escape, ×, the backdrop, "No thanks") is a dismissal, after which the engine removes it.
 import type { MountCampaign } from '../ui/contract';
+import { fill, pageLocale, profileValues } from '../ui/copy';
 import { Dialog, mountDialog } from '../ui/dialog';
 import { showWith } from '../ui/mount';
 
@@ -10,11 +11,16 @@ export const mount: MountCampaign = ({ root, campaign, actions, env }) => {
   if (campaign.type !== 'modal') throw new Error('modal cannot render ' + campaign.type);
   const { content, theme } = campaign;
   const button = content.button;
+  // Merge tags ({{first_name | there}}) as text; a tag with no value and no fallback: nothing shows.
+  const values = profileValues(env.profile, env.currency, pageLocale());
+  const headline = fill(content.headline, values);
+  const text = content.text === undefined ? undefined : fill(content.text, values);
+  if (headline === null || text === null) return null;
   return mountDialog(
     root,
     <Dialog
-      headline={content.headline}
-      text={content.text}
+      headline={headline}
+      text={text}
       secondaryLabel={content.close_label || 'No thanks'}
       onClose={() => actions.dismiss()}
       actions={

@@ -1,0 +1,152 @@
+// Config text and merge-tag values are shown as text, never run as markup: every payload of the corpus
+// (test/fixtures/xss-payloads.ts, 460 strings) goes into every text field of every campaign type that shows config
+// copy, and into a merge tag ({{traits.first_name}}, and the cart's product names); each is rendered by the real
+// built UI module in a real browser. Nothing may run (a sentinel counts calls), the rendered text must contain the
+// payload literally, and the campaign's DOM must have the same elements as with plain text, with no on* attribute.
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { PAYLOADS } from '../fixtures/xss-payloads';
+import { collectPageErrors, demoConfig, root, startKairos, type Kairos } from './support';
+
+let kairos: Kairos;
+test.beforeAll(async () => {
+  kairos = await startKairos({ config: demoConfig });
+});
+test.afterAll(() => kairos.stop());
+
+/** Campaign type → its built UI module, from the UI build's manifest (as the engine knows it). */
+function uiFiles(): Record<string, string> {
+  const manifest = JSON.parse(readFileSync(join(root, 'dist', 'widget', 'kairos-ui', '.vite', 'manifest.json'), 'utf8')) as Record<
+    string,
+    { file: string; isEntry?: boolean }
+  >;
+  const files: Record<string, string> = {};
+  for (const [src, chunk] of Object.entries(manifest)) if (chunk.isEntry) files[basename(src).replace(/\.tsx?$/, '').replace(/-/g, '_')] = chunk.file;
+  return files;
+}
+
+const TYPES = ['announcement_bar', 'modal', 'exit_offer', 'cart_reminder', 'free_shipping_bar', 'newsletter_bar', 'countdown_bar'] as const;
+
+test(`${PAYLOADS.length} payloads through every text field and merge tag of ${TYPES.length} campaign types render as text and run nothing`, async ({ page }) => {
+  test.setTimeout(180_000);
+  expect(PAYLOADS.length).toBeGreaterThanOrEqual(300);
+  const errors = collectPageErrors(page);
+  const dialogs: string[] = [];
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+  await page.goto(kairos.url + '/?kairos_disable=1');
+  const files = uiFiles();
+
+  for (const type of TYPES) {
+    const failures = await page.evaluate(
+      async ({ type, file, payloads }) => {
+        // The sentinel: whatever a payload manages to run calls one of these.
+        const w = window as unknown as Record<string, unknown> & { __kxCount?: number };
+        w.__kxCount ??= 0;
+        const hit = () => void (w.__kxCount = (w.__kxCount ?? 0) + 1);
+        Object.assign(w, { __kx: hit, alert: hit, confirm: hit, prompt: hit, print: hit });
+        const m = (await import(`/kairos-ui/${file}`)) as { show: (c: unknown, a: unknown, e: unknown) => Promise<(() => void) | null> };
+
+        const base = { id: 'xss', priority: 0, pages: { include: ['/**'], exclude: [] }, trigger: { type: 'page_load', delay_seconds: 0 }, frequency: 'always', recontact_days: 7, stop_after_conversion: true };
+        const bar = { position: 'top', push: false, theme: { background: '#1f2a44', color: '#ffffff' } };
+        const accent = { accent: '#0f5c57', accent_text: '#ffffff' };
+        /** A campaign of this type with every text field `t` (and the texts that must show it). */
+        const campaign = (t: string) => {
+          switch (type) {
+            case 'announcement_bar':
+              return { ...base, ...bar, type, content: { text: t, link: { label: t, url: '/sale' }, dismissible: true } };
+            case 'modal':
+              return { ...base, type, content: { headline: t, text: t, button: { label: t, url: '/sale' }, close_label: t }, theme: accent };
+            case 'exit_offer':
+              return {
+                ...base,
+                type,
+                content: { headline: t, text: t, button: t, copy_label: t, copied_label: t, deadline_label: t, close_label: t },
+                apply_url: '/discount/{code}',
+                valid_minutes: 30,
+                theme: accent,
+              };
+            case 'cart_reminder':
+              return { ...base, type, position: 'bottom-right', content: { headline: t, text: t, button: { label: t, url: '/cart' }, close_label: t }, theme: accent };
+            case 'free_shipping_bar':
+              return { ...base, ...bar, type, threshold: 500, content: { empty: t, progress: t, unlocked: t, dismissible: true } };
+            case 'newsletter_bar':
+              return {
+                ...base,
+                ...bar,
+                type,
+                content: { text: t, placeholder: t, button: t, consent: t, invalid_email: t, consent_missing: t, failed: t, success: t, close_label: t },
+                accent,
+              };
+            case 'countdown_bar':
+              // The demo's countdown id: the server resolves its deadline; the copy is this campaign's.
+              return { ...base, ...bar, id: 'same-day-dispatch', type, countdown: { every: { time: '14:00' } }, content: { text: `${t} {{countdown}}`, dismissible: true } };
+          }
+        };
+        const profile = (name: string) => ({
+          cart: { p1: { product_id: 'p1', name, price: 20, quantity: 1 } },
+          traits: { first_name: name },
+          viewed: { categories: [], products: [] },
+          orders: { count: 0, total: 0, categories: [] },
+        });
+        const env = (name: string) => ({
+          api: location.origin,
+          visitorId: 'visitor_xss_0001',
+          state: { get: async () => undefined, set: async () => undefined, del: async () => undefined },
+          profile: profile(name),
+          currency: 'EUR',
+          preview: true,
+          lock: false,
+          onEvent: () => () => undefined,
+        });
+        const actions = { dismiss() {}, click() {} };
+
+        /** Renders, reads the campaign's shadow DOM, takes it down. */
+        const render = async (c: unknown, e: unknown) => {
+          const un = await m.show(c, actions, e);
+          const host = document.querySelector('kairos-campaign');
+          const shadow = host?.shadowRoot;
+          const els = shadow ? [...shadow.querySelectorAll('*')] : [];
+          const out = {
+            shown: !!un,
+            text: shadow?.textContent ?? '',
+            tags: els.map((el) => el.tagName).sort().join(','),
+            handlers: els.flatMap((el) => [...el.attributes].filter((a) => /^on/i.test(a.name)).map((a) => `${el.tagName}[${a.name}]`)),
+            hrefs: els.flatMap((el) => (el.getAttribute('href')?.match(/^\s*(javascript|data):/i) ? [el.getAttribute('href')!] : [])),
+          };
+          un?.();
+          return out;
+        };
+
+        const plain = await render(campaign('Plain words'), env('Ada'));
+        const tagged = await render(campaign('Hello {{traits.first_name}}'), env('Ada'));
+        if (!plain.shown || !tagged.shown) return [`${type}: the plain campaign did not show`];
+        const failures: string[] = [];
+        for (const p of payloads) {
+          for (const [how, r] of [
+            ['as config text', await render(campaign(p), env('Ada'))],
+            ['as a merge-tag value', await render(campaign('Hello {{traits.first_name}}'), env(p))],
+          ] as const) {
+            const baseline = how === 'as config text' ? plain : tagged;
+            if (!r.shown) failures.push(`${how}: not shown: ${p}`);
+            else if (!r.text.includes(p) && !(type === 'cart_reminder' && how === 'as a merge-tag value')) failures.push(`${how}: text not shown literally: ${p}`);
+            else if (r.tags !== baseline.tags) failures.push(`${how}: elements changed (${r.tags}): ${p}`);
+            else if (r.handlers.length || r.hrefs.length) failures.push(`${how}: ${[...r.handlers, ...r.hrefs].join(' ')}: ${p}`);
+          }
+          if (failures.length > 5) break;
+        }
+        return failures;
+      },
+      { type, file: files[type]!, payloads: PAYLOADS },
+    );
+    expect(failures, type).toEqual([]);
+  }
+
+  await page.waitForTimeout(1000); // late error events (an <img onerror>) would have fired by now
+  expect(await page.evaluate(() => (window as unknown as { __kxCount?: number }).__kxCount)).toBe(0);
+  expect(dialogs).toEqual([]);
+  expect(errors).toEqual([]);
+});

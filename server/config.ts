@@ -637,7 +637,8 @@ export function compile(config: KairosConfig): PublicConfig {
       const resolved = schedule && resolveSchedule(schedule);
       return (resolved ? { ...rest, schedule: resolved } : rest) as PublicCampaign;
     });
-  const body = { campaigns, segments: config.segments, fatigue: config.fatigue, cart: config.cart };
+  const { consent, respect_dnt } = config.privacy;
+  const body = { campaigns, segments: config.segments, fatigue: config.fatigue, cart: config.cart, privacy: { consent, respect_dnt } };
   return { version: contentHash(body), ...body };
 }
 

@@ -771,6 +771,13 @@ export const Webhooks = z
 
 export const Privacy = z
   .object({
+    consent: z
+      .enum(['not_required', 'required'])
+      .default('not_required')
+      .describe(
+        'required: the widget sends no event until the page calls kairos("consent", { analytics: true }) (events of the page so far are held in memory, never stored, and sent then); not_required: events are sent (they carry no contact details either way).',
+      ),
+    respect_dnt: z.boolean().default(false).describe('Treat the browser’s Do Not Track like Global Privacy Control (always honoured): no events at all.'),
     retention_days: z
       .number()
       .int()
@@ -808,7 +815,7 @@ export const KairosConfig = z
     presence: Presence.default({ interval_seconds: 15, window_seconds: 45, product_path: '/products/{id}' }),
     cart: Cart.default({ adapters: [{ type: 'events', pages: ['/**'] }], currency: 'EUR', pages: ['/cart/**', '/checkout/**'] }),
     webhooks: Webhooks.default({ endpoints: [], abandon_after_minutes: 60, allow_private_networks: false }),
-    privacy: Privacy.default({ retention_days: 395 }),
+    privacy: Privacy.default({ consent: 'not_required', respect_dnt: false, retention_days: 395 }),
     campaigns: z.array(Campaign).default([]),
   })
   .strict()
@@ -863,6 +870,11 @@ export interface PublicConfig {
   fatigue: Fatigue;
   /** The cart adapters and the cart/checkout pages. */
   cart: Cart;
+  /**
+   * Whether events wait for consent, and whether Do Not Track counts (retention stays on the server). Always sent;
+   * optional because a config cached by an older widget may lack it (then: not required).
+   */
+  privacy?: Pick<Privacy, 'consent' | 'respect_dnt'>;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -31,8 +31,15 @@ export interface ShowContext extends EligibilityContext {
   taken: ReadonlySet<string>;
 }
 
-/** One layer's verdict: undefined when it passes, else why not. */
-type Layer<C> = [name: string, check: (c: PublicCampaign, x: C) => string | undefined];
+/**
+ * Why a layer stopped a campaign: a short code and its figures, e.g. `['shown', 2, 2, 'session']`. The words
+ * ("frequency: shown 2×, limit 2 per session") live in eligibility-words.ts, which only debug mode loads, so the
+ * first script carries codes, not sentences.
+ */
+export type Reason = readonly [code: string, ...args: (string | number)[]];
+
+/** One layer: undefined when it passes, else why not. Layer names are in eligibility-words.ts, in this order. */
+type Layer<C> = (c: PublicCampaign, x: C) => Reason | undefined;
 
 /** Campaign types that interrupt the shopper, and so spend the fatigue budget and take the modal slot (bars do not). */
 const INTERRUPTING: readonly string[] = ['modal', 'exit_offer', 'cart_reminder'];
@@ -46,84 +53,53 @@ export function slotOf(c: PublicCampaign): string {
 const limits = (f: PublicCampaign['frequency']): Frequency =>
   f === 'once' ? { max_impressions: 1 } : f === 'once_per_session' ? { per_session: 1 } : f === 'always' ? {} : f;
 
-const days = (ms: number) => {
-  const d = ms / DAY;
-  return d < 1 ? `${Math.round(d * 24)} h` : `${Math.round(d * 10) / 10} days`;
-};
-
 export const staticLayers: Layer<EligibilityContext>[] = [
-  ['schedule', (c, x) => (c.schedule?.start !== undefined && x.now < c.schedule.start ? 'not started yet' : undefined)],
-  ['schedule', (c, x) => (c.schedule?.end !== undefined && x.now >= c.schedule.end ? 'ended' : undefined)],
-  ['pages', (c, x) => (matchesPages(c.pages, x.path) ? undefined : `not on this page (${x.path})`)],
-  [
-    'audience',
-    (c, x) => {
-      if (!c.audience) return undefined;
-      return x.audience ? x.audience(c.audience) : 'targeting rules not loaded';
-    },
-  ],
-  [
-    'frequency',
-    (c, x) => {
-      const f = limits(c.frequency);
-      const r = x.history.campaigns[c.id];
-      if (!r) return undefined;
-      if (f.max_impressions !== undefined && r.total >= f.max_impressions) return `shown ${r.total}×, limit ${f.max_impressions} ever`;
-      const thisSession = r.shown.filter(([, s]) => s === x.session).length;
-      if (f.per_session !== undefined && thisSession >= f.per_session) return `shown ${thisSession}×, limit ${f.per_session} per session`;
-      const last = r.shown[r.shown.length - 1];
-      if (f.every_days !== undefined && last && x.now - last[0] < f.every_days * DAY)
-        return `shown ${days(x.now - last[0])} ago, limit once every ${f.every_days} days`;
-      return undefined;
-    },
-  ],
-  [
-    'recontact',
-    (c, x) => {
-      const d = x.history.campaigns[c.id]?.dismissed;
-      if (!d) return undefined;
-      if (d[1] === x.session) return 'dismissed in this session';
-      const wait = c.recontact_days * DAY;
-      return x.now - d[0] < wait ? `dismissed ${days(x.now - d[0])} ago, recontact after ${c.recontact_days} days` : undefined;
-    },
-  ],
-  ['conversion', (c, x) => (c.stop_after_conversion && x.history.campaigns[c.id]?.converted !== undefined ? 'converted already' : undefined)],
+  (c, x) => (c.schedule?.start !== undefined && x.now < c.schedule.start ? ['early'] : undefined),
+  (c, x) => (c.schedule?.end !== undefined && x.now >= c.schedule.end ? ['ended'] : undefined),
+  (c, x) => (matchesPages(c.pages, x.path) ? undefined : ['page', x.path]),
+  (c, x) => {
+    if (!c.audience) return undefined;
+    if (!x.audience) return ['norules'];
+    const why = x.audience(c.audience);
+    return why === undefined ? undefined : ['audience', why];
+  },
+  (c, x) => {
+    const f = limits(c.frequency);
+    const r = x.history.campaigns[c.id];
+    if (!r) return undefined;
+    if (f.max_impressions !== undefined && r.total >= f.max_impressions) return ['shown', r.total, f.max_impressions];
+    const thisSession = r.shown.filter(([, s]) => s === x.session).length;
+    if (f.per_session !== undefined && thisSession >= f.per_session) return ['session', thisSession, f.per_session];
+    const last = r.shown[r.shown.length - 1];
+    if (f.every_days !== undefined && last && x.now - last[0] < f.every_days * DAY) return ['every', x.now - last[0], f.every_days];
+    return undefined;
+  },
+  (c, x) => {
+    const d = x.history.campaigns[c.id]?.dismissed;
+    if (!d) return undefined;
+    if (d[1] === x.session) return ['dismissed'];
+    return x.now - d[0] < c.recontact_days * DAY ? ['recontact', x.now - d[0], c.recontact_days] : undefined;
+  },
+  (c, x) => (c.stop_after_conversion && x.history.campaigns[c.id]?.converted !== undefined ? ['converted'] : undefined),
 ];
 
 export const showLayers: Layer<ShowContext>[] = [
-  ['slot', (c, x) => (x.taken.has(slotOf(c)) ? (isInterrupting(c) ? 'another modal is showing' : `another ${slotOf(c).replace(':', ' is at the ')}`) : undefined)],
-  [
-    'fatigue budget',
-    (c, x) => {
-      if (!isInterrupting(c)) return undefined;
-      const session = x.history.interruptions.filter(([, s]) => s === x.session).length;
-      if (session >= x.fatigue.modals_per_session) return `${session} interruption(s) this session, budget ${x.fatigue.modals_per_session}`;
-      const day = x.history.interruptions.filter(([t]) => x.now - t < DAY).length;
-      if (day >= x.fatigue.modals_per_day) return `${day} interruption(s) in 24 h, budget ${x.fatigue.modals_per_day}`;
-      return undefined;
-    },
-  ],
+  (c, x) => (x.taken.has(slotOf(c)) ? ['slot', slotOf(c)] : undefined),
+  (c, x) => {
+    if (!isInterrupting(c)) return undefined;
+    const session = x.history.interruptions.filter(([, s]) => s === x.session).length;
+    if (session >= x.fatigue.modals_per_session) return ['budget', session, x.fatigue.modals_per_session];
+    const day = x.history.interruptions.filter(([t]) => x.now - t < DAY).length;
+    if (day >= x.fatigue.modals_per_day) return ['daily', day, x.fatigue.modals_per_day];
+    return undefined;
+  },
 ];
 
-export interface LayerResult {
-  layer: string;
-  /** undefined: passed. */
-  failed?: string;
-}
-
-/** Runs every layer (not just up to the first failure), for debug output. */
-export function explainAll<C>(c: PublicCampaign, x: C, layers: Layer<C>[]): LayerResult[] {
-  return layers.map(([layer, check]) => {
-    const failed = check(c, x);
-    return failed === undefined ? { layer } : { layer, failed };
-  });
-}
-
 /** The first layer that stops `c`, or undefined when it may show. */
-export function blocker<C>(c: PublicCampaign, x: C, layers: Layer<C>[]): string | undefined {
-  for (const [name, check] of layers) {
+export function blocker<C>(c: PublicCampaign, x: C, layers: Layer<C>[]): Reason | undefined {
+  for (const check of layers) {
     const why = check(c, x);
-    if (why !== undefined) return `${name}: ${why}`;
+    if (why) return why;
   }
   return undefined;
 }

@@ -82,6 +82,10 @@ export function createEngine(o: EngineOptions): Engine {
   /** The rule engine, loaded when the config has an audience (see lazy/targeting.ts). */
   let targeting: typeof Targeting | undefined;
   let fired: [PublicCampaign, string | undefined][] = [];
+  /** Events waiting for the config or for consent (see send). */
+  const held: EventInput[] = [];
+  /** What kairos('consent', …) said, on this device. */
+  let consent: { analytics?: unknown } | undefined;
   /** The campaigns that lost the last decision: offered again if a winner turns out to have nothing to show. */
   let lost: typeof fired = [];
   let started = false;
@@ -97,9 +101,23 @@ export function createEngine(o: EngineOptions): Engine {
       const id = identity!;
       const ev: EventInput = { event_id: randomId(), ts, path, visitor_id: id.visitorId, session_id: id.session(ts), ...e };
       if (id.userId) ev.user_id = id.userId;
-      transport.send(ev);
+      send(ev);
     });
   }
+
+  /**
+   * Consent (config privacy): with Global Privacy Control (or Do Not Track, if the config says) nothing is sent,
+   * ever. Until the config is known, and under `consent: required` until kairos('consent', { analytics: true }),
+   * events wait in memory only (never in the outbox), at most 100, and go when allowed; a page left before that
+   * sends none of them.
+   */
+  function send(ev: EventInput): void {
+    const n = navigator as Navigator & { globalPrivacyControl?: boolean };
+    if (n.globalPrivacyControl || (config?.privacy?.respect_dnt && n.doNotTrack == '1')) return;
+    if (config && (config.privacy?.consent != 'required' || consent?.analytics)) transport.send(ev);
+    else if (held.length < 100) held.push(ev);
+  }
+  const release = () => held.splice(0).forEach(send);
 
   const persistProfile = () => o.state.set('profile', profile).catch((e) => report('profile', e));
   /** Applies a change here at once, and to the stored record in one transaction (see history.ts). */
@@ -146,6 +164,11 @@ export function createEngine(o: EngineOptions): Engine {
     },
     page(props) {
       pageView(props);
+    },
+    consent(choice) {
+      consent = plain(choice);
+      o.state.set('consent', consent).catch((e) => report('consent', e));
+      release();
     },
     identify(userId, traits) {
       if (typeof userId !== 'string' && typeof userId !== 'number') throw new TypeError('identify: userId must be a string');
@@ -336,16 +359,17 @@ export function createEngine(o: EngineOptions): Engine {
   }
 
   const loadState = async () => {
-    const [h, p] = await Promise.all([loadHistory(o.state), o.state.get<unknown>('profile')]);
+    const [h, p, c] = await Promise.all([loadHistory(o.state), o.state.get<unknown>('profile'), o.state.get<typeof consent>('consent')]);
     history = h;
     if (isProfile(p)) profile = p;
+    consent ??= c;
   };
 
   return {
     call(args) {
       const [command, ...rest] = args;
       const run = typeof command === 'string' ? commands[command] : undefined;
-      if (!run) throw new TypeError(`unknown command ${command}; use track, page or identify`);
+      if (!run) throw new TypeError(`unknown command ${command}; use track, page, identify or consent`);
       run(...rest);
     },
 
@@ -380,6 +404,7 @@ export function createEngine(o: EngineOptions): Engine {
       const cached = await configs.cached();
       const wait = new Promise<undefined>((r) => setTimeout(r, FRESH_CONFIG_WAIT_MS));
       config = (await Promise.race([fresh, wait])) ?? cached;
+      release();
       await loadTargeting(config);
       started = true;
       arm(true);

@@ -75,3 +75,21 @@ test('following the bar’s link is recorded as a click and the shopper lands on
   expect(click).toMatchObject({ campaign_id: 'welcome-bar', props: { type: 'announcement_bar', url: '/products/sunglasses-aviator' } });
   expect(kairos.events('Campaign Shown').length).toBeGreaterThan(0);
 });
+
+test('on a right-to-left page the bar is right-to-left too: text from the right, the dismiss button on the left', async ({ page }) => {
+  await page.addInitScript(() => document.addEventListener('DOMContentLoaded', () => document.documentElement.setAttribute('dir', 'rtl')));
+  await page.goto(kairos.url + '/');
+  await expect(bar(page)).toHaveCount(1);
+  const layout = await bar(page).evaluate((host) => {
+    const root = host.shadowRoot!;
+    const frame = root.querySelector('.bar')!;
+    return {
+      dir: host.getAttribute('dir'),
+      direction: getComputedStyle(frame).direction,
+      close: root.querySelector('.close')!.getBoundingClientRect().x,
+      text: root.querySelector('.text')!.getBoundingClientRect().x,
+    };
+  });
+  expect(layout).toMatchObject({ dir: 'rtl', direction: 'rtl' });
+  expect(layout.close).toBeLessThan(layout.text);
+});

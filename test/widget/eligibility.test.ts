@@ -9,7 +9,6 @@ import {
   byPriority,
   choose,
   eligible,
-  explainAll,
   isInterrupting,
   showLayers,
   slotOf,
@@ -17,6 +16,7 @@ import {
   type EligibilityContext,
   type ShowContext,
 } from '../../widget/eligibility';
+import { explainAll, inWords, SHOW_LAYER_NAMES, STATIC_LAYER_NAMES } from '../../widget/eligibility-words';
 import { emptyHistory, recordClick, recordDismissal, recordImpression, recordOrder, type History } from '../../widget/history';
 import { explain, type RuleContext } from '../../widget/rules';
 
@@ -98,7 +98,11 @@ const ctx = (over: Partial<ShowContext> = {}): ShowContext => ({
 const shownAt = (id: string, ...at: [number, string][]): History =>
   at.reduce((h, [t, s]) => recordImpression(h, id, t, s, false), emptyHistory());
 
-const why = (c: PublicCampaign, x: ShowContext) => blocker(c, x, staticLayers) ?? blocker(c, x, showLayers) ?? null;
+/** The first reason in words ("frequency: shown 1×, limit 1 ever"), as debug mode says it; null when it shows. */
+const why = (c: PublicCampaign, x: ShowContext) => {
+  const r = blocker(c, x, staticLayers) ?? blocker(c, x, showLayers);
+  return r ? inWords(r) : null;
+};
 const ids = (cs: readonly PublicCampaign[]) => cs.map((c) => c.id);
 
 describe('each layer, one field changed at a time', () => {
@@ -171,9 +175,17 @@ describe('each layer, one field changed at a time', () => {
   });
 
   it('explainAll reports every layer, passing or not, for debug output', () => {
-    const layers = explainAll(bar({ frequency: 'once', schedule: { end: NOW } }), ctx({ history: shownAt('free-shipping', [NOW - DAY, S2]) }), staticLayers);
+    const layers = explainAll(bar({ frequency: 'once', schedule: { end: NOW } }), ctx({ history: shownAt('free-shipping', [NOW - DAY, S2]) }));
     expect(layers.filter((l) => l.failed).map((l) => l.failed)).toEqual(['ended', 'shown 1×, limit 1 ever']);
-    expect(layers.map((l) => l.layer)).toEqual(['schedule', 'schedule', 'pages', 'audience', 'frequency', 'recontact', 'conversion']);
+    expect(layers.map((l) => l.layer)).toEqual(['schedule', 'schedule', 'pages', 'audience', 'frequency', 'recontact', 'conversion', 'slot', 'fatigue budget']);
+  });
+
+  it('names every layer, and every code a layer returns has words under that layer', () => {
+    expect(STATIC_LAYER_NAMES).toHaveLength(staticLayers.length);
+    expect(SHOW_LAYER_NAMES).toHaveLength(showLayers.length);
+    // Each case above that does not show was put in words with its layer's name first: no bare codes.
+    for (const [, campaign, context, reason] of cases)
+      if (reason !== null) expect(why(campaign, context)).toMatch(/^(schedule|pages|audience|frequency|recontact|conversion|slot|fatigue budget): \S/);
   });
 });
 

@@ -25,7 +25,7 @@ const CSS = `
   max-height: calc(100vh - 32px); overflow: auto; overscroll-behavior: contain; margin: 0; padding: 20px;
   border: 0; border-radius: 14px; background: #fff; color: #1b1f24;
   box-shadow: 0 16px 48px rgba(16, 24, 40, 0.24), 0 2px 6px rgba(16, 24, 40, 0.12);
-  font: 400 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; text-align: left;
+  font: 400 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; text-align: start;
 }
 .right { right: 16px; }
 .left { left: 16px; }
@@ -45,7 +45,7 @@ img, .ph { flex: none; width: 48px; height: 48px; border-radius: 8px; object-fit
 }
 .btn:hover { filter: brightness(1.08); }
 .close {
-  position: absolute; top: 8px; right: 8px; width: 40px; height: 40px; margin: 0; padding: 0; border: 0; border-radius: 20px;
+  position: absolute; top: 8px; inset-inline-end: 8px; width: 40px; height: 40px; margin: 0; padding: 0; border: 0; border-radius: 20px;
   background: transparent; color: #4b5563; cursor: pointer; font: 400 26px/40px system-ui, sans-serif;
 }
 .close:hover { background: rgba(16, 24, 40, 0.06); }

@@ -21,7 +21,7 @@ input[type=email] {
   box-sizing: border-box; width: 100%; height: 40px; padding: 0 12px; border: 1px solid #8a94a6; border-radius: 8px;
   background: #fff; color: #101418; font: 400 15px/1.2 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
 }
-.consent { display: flex; gap: 8px; align-items: flex-start; flex: 1 1 240px; max-width: 420px; text-align: left; font-size: 13px; font-weight: 400; }
+.consent { display: flex; gap: 8px; align-items: flex-start; flex: 1 1 240px; max-width: 420px; text-align: start; font-size: 13px; font-weight: 400; }
 .consent input { flex: none; width: 18px; height: 18px; margin: 2px 0 0; accent-color: var(--kairos-accent); }
 .btn {
   height: 40px; padding: 0 16px; border: 0; border-radius: 8px; cursor: pointer; white-space: nowrap;
@@ -29,7 +29,7 @@ input[type=email] {
   font: 700 15px/1 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
 }
 .btn[aria-disabled=true] { opacity: 0.7; cursor: progress; }
-.err { display: block; padding: 2px 8px; border-radius: 6px; background: #fff; color: #9b1c1c; font-size: 13px; font-weight: 600; text-align: left; }
+.err { display: block; padding: 2px 8px; border-radius: 6px; background: #fff; color: #9b1c1c; font-size: 13px; font-weight: 600; text-align: start; }
 .wide { flex-basis: 100%; max-width: max-content; }
 input:focus-visible, .btn:focus-visible, .done:focus-visible { outline: 2px solid currentColor; outline-offset: 2px; }
 [aria-invalid=true] { border-color: #9b1c1c; box-shadow: 0 0 0 2px #fff; }

@@ -1,7 +1,8 @@
 // What only debug and preview need, as a chunk of its own (dist/widget/kairos-ui/debug-*.js): the explanation of
 // every decision and the preview badge. Loaded with ?kairos_debug=1 / ?kairos_preview=<id>, never otherwise.
 import type { PublicCampaign } from '../../server/schema';
-import { explainAll, isInterrupting, showLayers, slotOf, staticLayers, type EligibilityContext, type ShowContext } from '../eligibility';
+import { isInterrupting, slotOf, type EligibilityContext, type ShowContext } from '../eligibility';
+import { explainAll } from '../eligibility-words';
 import { recordImpression } from '../history';
 
 export { setDebug } from '../safe';
@@ -9,7 +10,7 @@ export { setDebug } from '../safe';
 /** One console group per campaign: every layer with its verdict. */
 export function explainDecision(moment: string, campaigns: readonly PublicCampaign[], x: EligibilityContext | ShowContext): void {
   for (const c of campaigns) {
-    const layers = [...explainAll(c, x, staticLayers), ...('taken' in x ? explainAll(c, x, showLayers) : [])];
+    const layers = explainAll(c, x);
     const failed = layers.find((l) => l.failed);
     try {
       console.groupCollapsed(`[kairos] ${c.id} (${moment}): ${failed ? `no — ${failed.layer}: ${failed.failed}` : 'yes'}`);

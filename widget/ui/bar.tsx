@@ -23,12 +23,13 @@ export const BAR_CSS = `
 .top { padding-top: max(8px, env(safe-area-inset-top)); }
 .bottom { padding-bottom: max(8px, env(safe-area-inset-bottom)); }
 .bar { padding-left: max(16px, env(safe-area-inset-left)); padding-right: max(56px, env(safe-area-inset-right)); }
+:host([dir=rtl]) .bar { padding-left: max(56px, env(safe-area-inset-left)); padding-right: max(16px, env(safe-area-inset-right)); }
 .text { margin: 0; }
 .sr-only { position: absolute; width: 1px; height: 1px; margin: -1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 .link { color: inherit; font-weight: 700; text-decoration: underline; text-underline-offset: 3px; white-space: nowrap; }
 .link:focus-visible, .close:focus-visible { outline: 2px solid currentColor; outline-offset: 2px; }
 .close {
-  position: absolute; right: max(6px, env(safe-area-inset-right)); top: 50%; transform: translateY(-50%);
+  position: absolute; inset-inline-end: max(6px, env(safe-area-inset-right)); top: 50%; transform: translateY(-50%);
   width: 40px; height: 40px; border: 0; border-radius: 20px; padding: 0; cursor: pointer;
   background: transparent; color: inherit; font: 400 24px/40px system-ui, sans-serif;
 }

@@ -51,7 +51,7 @@ dialog {
   margin: auto; padding: 0; border: 0; border-radius: 16px; overflow: hidden;
   background: #fff; color: #1b1f24; box-shadow: 0 24px 64px rgba(16, 24, 40, 0.28), 0 2px 8px rgba(16, 24, 40, 0.12);
   font: 400 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
-  text-align: left; -webkit-font-smoothing: antialiased;
+  text-align: start; -webkit-font-smoothing: antialiased;
 }
 dialog[open] { display: flex; flex-direction: column; }
 dialog::backdrop { background: rgba(16, 20, 26, 0.56); }
@@ -70,7 +70,7 @@ h2 { margin: 0 36px 8px 0; font-size: 22px; line-height: 1.3; font-weight: 700; 
 .secondary { background: transparent; color: #4b5563; }
 .secondary:hover, .close:hover { background: rgba(16, 24, 40, 0.06); }
 .close {
-  position: absolute; top: 8px; right: 8px; width: 44px; height: 44px; margin: 0; padding: 0;
+  position: absolute; top: 8px; inset-inline-end: 8px; width: 44px; height: 44px; margin: 0; padding: 0;
   border: 0; border-radius: 22px; background: transparent; color: #4b5563; cursor: pointer; font: 400 28px/44px system-ui, sans-serif;
 }
 .btn:focus-visible, .close:focus-visible { outline: 3px solid var(--kairos-accent, #0f5c57); outline-offset: 2px; }

@@ -20,6 +20,11 @@ export const showWith =
     const host = document.createElement('kairos-campaign');
     host.setAttribute('data-campaign', campaign.id);
     host.style.cssText = HOST_STYLE + ('position' in campaign && /^(top|bottom)$/.test(campaign.position) ? `${campaign.position}:0!important` : '');
+    // The host resets every inherited style (all: initial), direction too: it follows the page's on purpose, so a
+    // right-to-left shop (Arabic, Hebrew, Persian) gets right-to-left campaigns.
+    const dir = getComputedStyle(document.body ?? document.documentElement).direction === 'rtl' ? 'rtl' : 'ltr';
+    host.dir = dir;
+    host.style.setProperty('direction', dir, 'important');
     const root = host.attachShadow({ mode: 'open' });
     (document.body ?? document.documentElement).appendChild(host);
     let unmountUI: (() => void) | null;

@@ -438,6 +438,7 @@ describe('compiling a good config', () => {
       segments: {},
       fatigue: { modals_per_session: 1, modals_per_day: 3 },
       cart: { adapters: [{ type: 'events', pages: ['/**'] }], currency: 'EUR', pages: ['/cart/**', '/checkout/**'] },
+      privacy: { consent: 'not_required', respect_dnt: false }, // retention_days stays on the server
     });
   });
 

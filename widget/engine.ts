@@ -412,6 +412,7 @@ export function createEngine(o: EngineOptions): Engine {
       if (latest && latest.version !== config?.version) {
         await loadTargeting(latest);
         config = latest;
+        release(); // events held while no config was known (a first visit, a slow server)
         arm(false);
       }
       // Cart adapters other than kairos('track') calls (lazy/cart.ts): started once, with the newest config.

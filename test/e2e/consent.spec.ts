@@ -46,7 +46,7 @@ test.describe('consent: required', () => {
   });
 });
 
-test.describe('Global Privacy Control', () => {
+test.describe('consent: not_required (the default)', () => {
   let kairos: Kairos;
   test.beforeAll(async () => {
     kairos = await startKairos({ config: demoConfig });
@@ -66,6 +66,15 @@ test.describe('Global Privacy Control', () => {
     await settle(page);
     expect(requests).toEqual([]);
     expect(kairos.events()).toEqual([]);
+  });
+
+  test('a first visit whose config comes late (nothing cached) still sends its events once it is there', async ({ page }) => {
+    await page.route('**/v1/config', async (route) => {
+      await new Promise((r) => setTimeout(r, 1500)); // past the widget's 400 ms wait: it starts without a config
+      await route.continue();
+    });
+    await page.goto(kairos.url + '/products/canvas-tote');
+    await waitFor('the first page view', () => kairos.events('Page Viewed').find((e) => e.path === '/products/canvas-tote'));
   });
 
   test('without GPC the same visit is recorded (the control)', async ({ page }) => {

@@ -147,6 +147,10 @@ function mod(a: number, b: number): number {
 /** A countdown as the config writes it: nextDeadline's input, or a holiday preset in a year. */
 export type CountdownSpecLike = CountdownInput | { holiday: HolidayPreset; year: number; timezone?: string | undefined };
 
+/** The config's countdown as nextDeadline takes it: a holiday preset becomes its fixed deadline. */
+export const countdownInput = (spec: CountdownSpecLike): CountdownInput =>
+  'holiday' in spec ? holidayDeadline(spec.holiday, spec.year, spec.timezone) : spec;
+
 /** What GET /v1/countdowns/:id answers: the server's clock and the instant to count down to (null: none). */
 export type CountdownAnswer =
   | { status: 200; body: { now: number; deadline: number | null } }
@@ -166,7 +170,5 @@ export function countdownAnswer(
   if (campaign.type !== 'countdown_bar' || !campaign.countdown)
     return { status: 404, body: { error: `campaign "${id}" is not a countdown_bar (its type is ${campaign.type})` } };
   if (!campaign.enabled) return { status: 404, body: { error: `campaign "${id}" is switched off (enabled: false)` } };
-  const spec = campaign.countdown;
-  const input = 'holiday' in spec ? holidayDeadline(spec.holiday, spec.year, spec.timezone) : spec;
-  return { status: 200, body: { now, deadline: nextDeadline(input, now) } };
+  return { status: 200, body: { now, deadline: nextDeadline(countdownInput(campaign.countdown), now) } };
 }

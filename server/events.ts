@@ -92,7 +92,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
 /**
  * The rows to store. Event times move onto the server's clock by the batch's skew (`receivedAt - sent_at`), so
  * a shopper whose clock is an hour off does not land in the wrong hour; an event can never be later than its
- * arrival, nor before the epoch.
+ * arrival, nor before the epoch. What a stored event may keep (no contact details, no query strings) is applied
+ * by the store as it writes, so every way in (this route, leads) gets it once.
  */
 export function toStoredEvents(batch: EventBatch, receivedAt: number): StoredEvent[] {
   const skew = receivedAt - batch.sent_at;
@@ -104,7 +105,7 @@ export function toStoredEvents(batch: EventBatch, receivedAt: number): StoredEve
     received_at: receivedAt,
     visitor_id: ev.visitor_id,
     session_id: ev.session_id,
-    path: ev.path === undefined ? null : stripQuery(ev.path),
+    path: ev.path ?? null, // the store strips its query (storedProps, stripQuery): every write path gets the same
     campaign_id: ev.campaign_id ?? null,
     user_id: ev.user_id ?? null,
     props: ev.props ?? null,

@@ -2,7 +2,7 @@
 // Types come from z.infer; /schema.json comes from z.toJSONSchema. The widget imports *types* from here
 // (`import type`), never zod itself.
 import { z } from 'zod';
-import { holidayDeadline, holidayPresets, nextDeadline, WEEKDAYS, type CountdownInput } from './countdown';
+import { countdownInput, holidayPresets, nextDeadline, WEEKDAYS } from './countdown';
 import { CONDITIONS } from './context/weather/types';
 import { InvalidDateTime } from './time';
 
@@ -542,10 +542,6 @@ export const CountdownSpec = z
   ])
   .describe('A fixed deadline, a holiday preset, or a recurring cut-off such as same-day dispatch.');
 export type CountdownSpec = z.infer<typeof CountdownSpec>;
-
-/** The countdown as server/countdown.ts takes it. */
-export const countdownInput = (c: CountdownSpec): CountdownInput =>
-  'holiday' in c ? holidayDeadline(c.holiday, c.year, c.timezone) : c;
 
 /** "Order within 2 h 13 min for same-day dispatch": counts down to an instant the server resolves. */
 export const CountdownBar = z

@@ -11,6 +11,7 @@ import {
   type Weekday,
 } from '../server/countdown';
 import { offsetAt } from '../server/time';
+import { wallClock } from './wall-clock';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const at = (utc: string) => Date.parse(utc);
@@ -248,24 +249,8 @@ describe('holidayDeadline', () => {
 const propertyZones = [LONDON, ALMATY, NEW_YORK, 'America/Santiago', 'Australia/Lord_Howe', 'UTC'];
 const QUARTER = 15 * MIN;
 
-const wallFormat = new Map<string, Intl.DateTimeFormat>();
 /** "2026-03-28 13:59" in `zone`. */
-function wall(instant: number, zone: string): string {
-  let f = wallFormat.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('sv-SE', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-    });
-    wallFormat.set(zone, f);
-  }
-  return f.format(instant);
-}
+const wall = (instant: number, zone: string): string => wallClock(instant, zone).slice(0, 16);
 
 const weekdayOf = (ymd: string) => WEEKDAYS[new Date(`${ymd}T00:00Z`).getUTCDay()]!;
 const shiftDate = (ymd: string, days: number) => iso(Date.parse(`${ymd}T00:00Z`) + days * DAY)!.slice(0, 10);

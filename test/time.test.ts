@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { fc, test as fcTest } from '@fast-check/vitest';
 import { offsetAt, zonedToUtc } from '../server/time';
+import { wallClock } from './wall-clock';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -57,26 +58,6 @@ describe('zonedToUtc', () => {
 // wall clock occurs twice, where it must be the earlier of the two.
 
 const zones = Intl.supportedValuesOf('timeZone');
-const wallFormat = new Map<string, Intl.DateTimeFormat>();
-
-function wallClock(instant: number, zone: string): string {
-  let f = wallFormat.get(zone);
-  if (!f) {
-    // sv-SE formats as "2026-07-01 09:00:30": already the config's ISO-like shape.
-    f = new Intl.DateTimeFormat('sv-SE', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    wallFormat.set(zone, f);
-  }
-  return f.format(instant);
-}
 
 function expectRoundTrip(instant: number, zone: string): void {
   const local = wallClock(instant, zone);

@@ -324,6 +324,7 @@ export function createEngine(o: EngineOptions): Engine {
       const env = {
         api: o.api,
         visitorId: identity!.visitorId,
+        session,
         state: o.state,
         get profile() {
           return profile;

@@ -147,7 +147,7 @@ async function show(page: Page, campaign: Modal = modal()): Promise<void> {
       click: (url: string) => void window.kairosRecord({ action: 'click', url, focused: window.kairosFocused() }),
     };
     const mount = (o: Parameters<typeof K.mount>[0]) => (window.kairosUnmountUI = K.mount(o) as () => void);
-    const env = { api: location.origin, visitorId: 'v-harness', profile: { cart: {}, traits: {} } as never, state: null as never, currency: 'EUR', onEvent: () => () => undefined };
+    const env = { api: location.origin, visitorId: 'v-harness', session: 's-harness', profile: { cart: {}, traits: {} } as never, state: null as never, currency: 'EUR', onEvent: () => () => undefined };
     window.kairosHide = (await K.showWith(mount)(campaign, actions, env)) ?? undefined;
   }, campaign);
 }

@@ -43,14 +43,13 @@ const TEXT = 'kairos-nl-text';
 
 /** Posts the lead; true when the server has it. */
 async function send(c: Bar, env: UIEnv, email: string, consent: string | null): Promise<boolean> {
-  const session = (await env.state.get<{ id?: unknown }>('session').catch(() => undefined))?.id;
   const res = await fetch(`${env.api}/v1/leads`, {
     method: 'POST',
     headers: { 'Content-Type': 'text/plain' },
     body: JSON.stringify({
       campaign_id: c.id,
       visitor_id: env.visitorId,
-      session_id: typeof session === 'string' ? session : env.visitorId,
+      session_id: env.session,
       email,
       consent,
       path: location.pathname + location.search,

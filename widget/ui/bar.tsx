@@ -2,7 +2,7 @@
 // bottom edge, clear of phones' notches and home indicators (safe-area insets), themed, with an optional dismiss
 // button. It overlays the page, so nothing moves; with `push: true` it pads <body> by its own height instead
 // (kept in step with a ResizeObserver, given back on unmount) so the page's content is never hidden under it.
-import type { ComponentChildren } from 'preact';
+import type { ComponentChild, ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { PublicCampaign } from '../../server/schema';
 import type { MountOptions, UIActions } from './contract';
@@ -84,7 +84,7 @@ export function BarLink({ link, actions }: { link: { label: string; url: string 
 }
 
 /** Styles, theme and (with `push`) the page padding for a bar; renders `view`; returns the unmount. */
-export function mountBar({ root, campaign, env }: MountOptions, view: preact.ComponentChild, css = ''): () => void {
+export function mountBar({ root, campaign, env }: MountOptions, view: ComponentChild, css = ''): () => void {
   const bar = campaign as BarCampaign;
   adoptStyles(root, BAR_CSS + css, env.nonce);
   const host = root.host as HTMLElement;

@@ -16,6 +16,8 @@ export interface UIEnv {
   /** API origin, e.g. https://kairos.shop.example (exit offers ask it for their code and deadline). */
   api: string;
   visitorId: string;
+  /** The session the campaign is shown in (a newsletter sign-up records it). */
+  session: string;
   /** The engine's IndexedDB store (offers keep their grant there). */
   state: KV;
   /** The shopper's profile as the engine knows it now (read it again for the latest): traits and cart. */

@@ -25,7 +25,10 @@ const entriesIn = (dir: string, ext: string) =>
     .map((f) => [basename(f, ext), resolve(root, dir, f)] as const);
 const campaignEntries = Object.fromEntries([...entriesIn('widget/campaigns', '.tsx'), ...entriesIn('widget/lazy', '.ts')]);
 
-/** `virtual:kairos-ui` → { campaign type: hashed file name }, re-read whenever the UI build rewrites it. */
+/**
+ * `virtual:kairos-ui` → { campaign type: the hash in its file name }, re-read whenever the UI build rewrites it. The
+ * engine rebuilds `<name>-<hash>.js` from the two (the names are the entry names, `_` for `-`).
+ */
 function kairosUiManifest(): Plugin {
   const id = 'virtual:kairos-ui';
   return {
@@ -41,8 +44,13 @@ function kairosUiManifest(): Plugin {
         this.error(`${manifestFile} is missing: run \`vite build\` (the campaign UIs) before \`vite build --mode loader\``);
       }
       const files: Record<string, string> = {};
-      for (const [src, chunk] of Object.entries(manifest))
-        if (chunk.isEntry) files[basename(src).replace(/\.tsx?$/, '').replace(/-/g, '_')] = chunk.file;
+      for (const [src, chunk] of Object.entries(manifest)) {
+        if (!chunk.isEntry) continue;
+        const name = basename(src).replace(/\.tsx?$/, '');
+        const hash = chunk.file.slice(name.length + 1, -3);
+        if (chunk.file !== `${name}-${hash}.js`) this.error(`${chunk.file}: expected ${name}-<hash>.js (see entryFileNames)`);
+        files[name.replace(/-/g, '_')] = hash;
+      }
       return `export default ${JSON.stringify(files)};`;
     },
   };
@@ -84,9 +92,9 @@ export default defineConfig(({ mode }) => {
           entryFileNames: '[name]-[hash:6].js',
           chunkFileNames: '[name]-[hash].js',
           // Preact (+ signals) in one chunk of its own: fetched once, whichever campaign shows first. The tiny
-          // stylesheet and host helpers every campaign imports ride along, rather than becoming tiny chunks of their own.
+          // stylesheet, host helpers and preference link every campaign imports ride along, rather than becoming tiny chunks of their own.
           codeSplitting: {
-            groups: [{ name: 'ui-runtime', test: /node_modules[\\/](preact|@preact)[\\/]|widget[\\/]ui[\\/](styles|mount)\.ts$/ }],
+            groups: [{ name: 'ui-runtime', test: /node_modules[\\/](preact|@preact)[\\/]|widget[\\/]ui[\\/](styles\.ts|mount\.ts|prefs-link\.tsx)$/ }],
           },
         },
       },

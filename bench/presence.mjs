@@ -223,7 +223,8 @@ async function main() {
     if (kind === 'baseline') {
       child = spawn('taskset', ['-c', '0', process.execPath, self, '--baseline-server', String(port)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
     } else {
-      const env = { ...process.env, LOG_LEVEL: 'warn' };
+      // One load generator is one client: the per-client write limit would answer most heartbeats with 429.
+      const env = { ...process.env, LOG_LEVEL: 'warn', KAIROS_RATE_LIMIT: '0' };
       delete env.REDIS_URL;
       if (kind === 'redis') Object.assign(env, { REDIS_URL: redisUrl, KAIROS_REDIS_PREFIX: prefix });
       const args = ['serve', '--no-demo', '--host', '127.0.0.1', '--port', String(port), '--config', configFile, '--db', join(dir, `${kind}-${port}.db`)];

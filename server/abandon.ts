@@ -6,6 +6,10 @@
 //
 // Driven by a timer in the server (server/webhooks/index.ts) and by tests with a fake clock. The config is read
 // on every tick, so a hot reload applies at once.
+//
+// The address travels in the message body until the message is settled (then the body is redacted,
+// server/webhooks/redact.ts). The abandoned cart keeps it a week more, for the new cart of a shopper who comes back,
+// and retention clears it after that (server/carts.ts CLOSED_CART_EMAIL_MS).
 import { randomBytes } from 'node:crypto';
 import { cartLines } from './carts';
 import type { KairosConfig } from './schema';

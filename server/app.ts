@@ -24,6 +24,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { matchedRoutes } from 'hono/route';
 import { adminRefusal } from './admin';
+import { clientAddress, createClientHasher } from './client-hash';
 import { configJsonSchema, publicCampaign } from './config';
 import type { LoadedConfig } from './config-watch';
 import { createContextService, type ContextService } from './context/index';
@@ -33,8 +34,10 @@ import { captureLead, LEADS_BODY_LIMIT } from './leads';
 import { answerOffer, poolPath, verifyGrant } from './offers';
 import { isbot } from 'isbot';
 import { isAllowedOrigin } from './origin';
+import { parsePreferences, PREFERENCES_BODY_LIMIT, USER_ID } from './preferences';
 import { createMemoryPresence } from './presence/memory';
 import type { PresenceStore } from './presence/types';
+import { createRateLimiter, DEFAULT_RATE_LIMIT, defaultBurst } from './rate-limit';
 import { etagMatches, readStatic, safeSegments, type StaticFile } from './static';
 import type { Store } from './store/types';
 
@@ -64,12 +67,20 @@ export interface AppDeps {
   context?: ContextService;
   /** KAIROS_ADMIN_TOKEN: the bearer token admin routes (erasure) need; without one they are off. */
   adminToken?: string | undefined;
+  /**
+   * KAIROS_TRUST_PROXY_HOPS: how many proxies of ours stand in front (each appends to X-Forwarded-For); the client
+   * is the address that many entries from the right. Default 0: the header is ignored, the socket's peer counts.
+   */
+  trustProxyHops?: number;
+  /** KAIROS_RATE_LIMIT: write requests a minute per client (hash of address and user agent); 0 = off. Default 600. */
+  rateLimit?: number;
 }
 
 /** Largest accepted POST /v1/events body. A full batch (100 events) is far below it. */
 export const EVENTS_BODY_LIMIT = 256 * 1024;
 
 const JSON_TYPES = new Set(['', 'text/plain', 'application/json']);
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export function createApp(deps: AppDeps): Hono {
   const { config, store, log } = deps;
@@ -110,6 +121,30 @@ export function createApp(deps: AppDeps): Hono {
     // A disallowed GET is answered without the header: the browser then keeps the body from the page.
     if (origin !== undefined && allowed) c.header('Access-Control-Allow-Origin', origin);
   });
+
+  // --- /v1: rate limits on writes ------------------------------------------------------------------------------
+
+  // Every write under /v1 (POST, PUT, PATCH, DELETE: events, leads, offers, presence, preferences, and any route
+  // added later) spends one token of its client's bucket (server/rate-limit.ts). The client is a daily-salted hash of address and user agent
+  // (server/client-hash.ts): neither is kept, logged or answered. Registered after CORS, so a 429 carries the
+  // CORS headers and the widget can read it; preflights (OPTIONS) and reads are not counted. The admin routes
+  // (/v1/visitors/…) have their own guard, the token.
+  const hops = deps.trustProxyHops ?? 0;
+  const addressOf = (c: Context) => clientAddress({ forwardedFor: c.req.header('X-Forwarded-For'), socket: socketAddress(c), hops });
+  const perMinute = deps.rateLimit ?? DEFAULT_RATE_LIMIT;
+  if (perMinute > 0) {
+    const hasher = createClientHasher({ now });
+    const limiter = createRateLimiter({ perMinute, burst: defaultBurst(perMinute), now });
+    app.use('/v1/*', async function rateLimit(c, next) {
+      if (!WRITE_METHODS.has(c.req.method) || c.req.path.startsWith('/v1/visitors/')) return next();
+      // In-process requests (tests) have no socket: they are all one client, told apart by user agent only.
+      const taken = limiter.take(hasher.hash(addressOf(c) ?? 'unknown', c.req.header('User-Agent') ?? ''));
+      if (taken.ok) return next();
+      c.header('Retry-After', String(taken.retryAfterSeconds));
+      c.header('Cache-Control', 'no-store');
+      return c.json({ error: `too many requests from this client; retry after ${taken.retryAfterSeconds} s` }, 429);
+    });
+  }
 
   app.options('/v1/*', (c) => {
     c.header('Access-Control-Allow-Methods', 'GET, POST');
@@ -281,17 +316,18 @@ export function createApp(deps: AppDeps): Hono {
     }
     const visitorId = body?.visitor_id;
     const key = body?.key;
-    if (typeof visitorId !== 'string' || !VISITOR.test(visitorId))
-      return c.json({ error: 'visitor_id: an opaque id of 8–64 characters [A-Za-z0-9_-]' }, 400);
+    // Without a visitor id (the shopper's Global Privacy Control, or no consent yet) the count is read, not added to.
+    if (visitorId !== undefined && (typeof visitorId !== 'string' || !VISITOR.test(visitorId)))
+      return c.json({ error: 'visitor_id: an opaque id of 8–64 characters [A-Za-z0-9_-], or none to read the count only' }, 400);
     if (typeof key !== 'string' || !PRESENCE_KEY.test(key)) return c.json({ error: 'key: "product:<id>" or "path:/<path>", at most 300 characters' }, 400);
     const windowMs = config.current.config.presence.window_seconds * 1000;
     c.header('Cache-Control', 'no-store');
     try {
       // Crawlers and monitors are not people: they get the count but are not counted. Nothing about the request
       // (address, user agent) is kept.
-      const bot = isbot(c.req.header('User-Agent') ?? '');
-      const count = bot ? await presence.count(key, now(), windowMs) : await presence.beat(key, visitorId, now(), windowMs);
-      return c.json({ count, others: Math.max(0, count - (bot ? 0 : 1)), window_seconds: windowMs / 1000 });
+      const watcher = typeof visitorId === 'string' && !isbot(c.req.header('User-Agent') ?? '');
+      const count = watcher ? await presence.beat(key, visitorId, now(), windowMs) : await presence.count(key, now(), windowMs);
+      return c.json({ count, others: Math.max(0, count - (watcher ? 1 : 0)), window_seconds: windowMs / 1000 });
     } catch (e) {
       log.error({ err: e instanceof Error ? e.message : String(e) }, 'presence store failed');
       c.header('Retry-After', '15');
@@ -321,12 +357,38 @@ export function createApp(deps: AppDeps): Hono {
     return c.json({ product, count: hit.count, hours: 24 });
   });
 
+  // --- the preference centre: an identified shopper's choice follows them ---------------------------------------
+
+  app.get('/v1/preferences/:user', async (c) => {
+    c.header('Cache-Control', 'no-store');
+    const user = c.req.param('user');
+    if (!USER_ID.test(user)) return c.json({ error: 'user: the shop’s user id, 1–200 characters' }, 400);
+    const prefs = await store.getPreferences(user);
+    return prefs ? c.json(prefs) : c.json({ error: 'no preferences saved for this user' }, 404);
+  });
+
+  app.post(
+    '/v1/preferences/:user',
+    bodyLimit({ maxSize: PREFERENCES_BODY_LIMIT, onError: (c) => c.json({ error: 'request body too large' }, 413) }),
+    async (c) => {
+      const user = c.req.param('user');
+      if (!USER_ID.test(user)) return c.json({ error: 'user: the shop’s user id, 1–200 characters' }, 400);
+      const t = now();
+      const parsed = parsePreferences(await c.req.text(), t);
+      if (!parsed.ok) return c.json({ error: parsed.error }, 400);
+      const kept = await store.putPreferences(user, parsed.visitorId, parsed.prefs, t);
+      // Not kept: a newer choice from another device is stored already; the answer carries it.
+      return c.json({ kept, preferences: kept ? parsed.prefs : await store.getPreferences(user) });
+    },
+  );
+
   // --- context: rough location and weather --------------------------------------------------------------------
 
   const context = deps.context ?? createContextService({ config, log, now });
   app.get('/v1/context', async (c) => {
-    // The address is handed to the GeoIP lookup and nothing else: not logged, not stored, not answered.
-    const { body, vary } = await context.lookup({ header: (name) => c.req.header(name), ip: socketAddress(c) });
+    // The address (the socket's peer, or X-Forwarded-For as far as KAIROS_TRUST_PROXY_HOPS trusts it) is handed
+    // to the GeoIP lookup and nothing else: not logged, not stored, not answered.
+    const { body, vary } = await context.lookup({ header: (name) => c.req.header(name), ip: addressOf(c) });
     c.header('Cache-Control', 'private, max-age=300');
     for (const name of vary) c.header('Vary', name, { append: true });
     return c.json(body);
@@ -455,7 +517,8 @@ export function createApp(deps: AppDeps): Hono {
 
 /**
  * The peer's address from the socket (@hono/node-server), or undefined (in-process requests). Deliberately not
- * X-Forwarded-For: any client can send that header.
+ * X-Forwarded-For: any client can send that header (`addressOf` in createApp believes it only as far as
+ * KAIROS_TRUST_PROXY_HOPS says).
  */
 function socketAddress(c: Context): string | undefined {
   try {

@@ -12,6 +12,13 @@
 //
 // Events older than the newest activity of a closed (abandoned/ordered) generation arrive late from a device's
 // outbox; they belong to that closed generation and change nothing but email and user id.
+//
+// The email is kept only as long as a cart.abandoned may need it. An open cart keeps it (it may be abandoned, and
+// activity re-arms even a cart idle for weeks). A closed generation's own webhook has its copy (queued with it,
+// redacted once settled: server/webhooks/redact.ts), but a shopper who comes back and fills the cart again starts a
+// new generation that is reported with the same address — so a closed generation keeps it for
+// CLOSED_CART_EMAIL_MS, and retention (server/retention.ts, Store.forgetCartEmails) clears it after that. A cart
+// idle past privacy.retention_days is deleted whole.
 import { validEmail } from '../widget/email';
 import { applyEvent, cartValue, emptyProfile } from '../widget/profile';
 import type { StoredCart, StoredEvent } from './store/types';
@@ -24,6 +31,16 @@ export const CART_EVENTS: ReadonlySet<string> = new Set([
   'Checkout Started',
   'Order Completed',
 ]);
+
+const DAY_MS = 86_400_000;
+
+/**
+ * How long a closed cart generation (abandoned: from the moment its webhook was queued; ordered: from the order)
+ * keeps the shopper's email for a new generation, if no activity comes: a week, like abandon.ts STALE_AFTER_MS (a
+ * cart that much past its time is never reported). After that a returning shopper is reported only once an
+ * identify, a lead or an event with `email` names them again.
+ */
+export const CLOSED_CART_EMAIL_MS = 7 * DAY_MS;
 
 /** What of an event the cart needs. */
 export type CartEvent = Pick<StoredEvent, 'type' | 'name' | 'ts' | 'visitor_id' | 'user_id' | 'props'>;

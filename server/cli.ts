@@ -11,11 +11,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
 import { createApp } from './app';
+import { trustProxyHopsFromEnv } from './client-hash';
 import { formatConfigError, loadConfigFile } from './config';
 import { ConfigSource } from './config-watch';
 import { createContextService, openWeatherCache } from './context/index';
 import { createLogger, type Logger } from './log';
 import { openPresence } from './presence/index';
+import { rateLimitFromEnv } from './rate-limit';
 import { startRetention } from './retention';
 import { openSqliteStore } from './store/sqlite';
 import { startWebhookService, webhookSettings } from './webhooks/index';
@@ -41,7 +43,9 @@ Environment: LOG_LEVEL (trace, debug, info, warn, error, silent; default info); 
 (whsec_<base64>: signs cart.abandoned webhooks; required when webhooks.endpoints are configured); KAIROS_SECRET
 (signs exit-offer grants; default: a key generated once and kept in <db>.secret); REDIS_URL (presence and weather
 forecasts shared by several instances; default in process); KAIROS_REDIS_PREFIX (default kairos:);
-KAIROS_ADMIN_TOKEN (a bearer token for DELETE /v1/visitors/<id>; without it erasure is off).
+KAIROS_ADMIN_TOKEN (a bearer token for DELETE /v1/visitors/<id>; without it erasure is off); KAIROS_RATE_LIMIT
+(write requests a minute per client, bursts of half that; default 600, 0 = off); KAIROS_TRUST_PROXY_HOPS (how
+many proxies of yours append to X-Forwarded-For; default 0: the header is ignored).
 `;
 
 export interface ServerOptions {
@@ -108,6 +112,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     log,
     secret: process.env['KAIROS_SECRET'] || serverSecret(opts.dbFile),
     adminToken: process.env['KAIROS_ADMIN_TOKEN'] || undefined,
+    trustProxyHops: trustProxyHopsFromEnv(process.env, (m) => log.warn(m)),
+    rateLimit: rateLimitFromEnv(process.env, (m) => log.warn(m)),
   });
   const port0 = opts.port ?? 8787;
   // serve() starts listening at once; a busy port arrives as an 'error' event, which listening() turns into a

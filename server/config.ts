@@ -638,7 +638,7 @@ export function compile(config: KairosConfig): PublicConfig {
       return (resolved ? { ...rest, schedule: resolved } : rest) as PublicCampaign;
     });
   const { consent, respect_dnt } = config.privacy;
-  const body = { campaigns, segments: config.segments, fatigue: config.fatigue, cart: config.cart, privacy: { consent, respect_dnt } };
+  const body = { campaigns, segments: config.segments, fatigue: config.fatigue, cart: config.cart, privacy: { consent, respect_dnt }, preferences: config.preferences };
   return { version: contentHash(body), ...body };
 }
 

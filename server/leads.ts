@@ -8,8 +8,11 @@
 // event_id and the messages' ids are derived from campaign, visitor and address, so sending the same sign-up again
 // (a double click, a retry after a timeout) stores nothing more and fires no second webhook.
 //
-// Privacy: the address is kept with the visitor's cart and in the queued webhook (both erased by DELETE
-// /v1/visitors/:id and by retention), sent to the shop's endpoints, and goes nowhere else — no log line names it. The consent stored is the shop's wording exactly as configured, with the time it was given.
+// Privacy: the address is kept with the visitor's cart (for cart.abandoned; cleared a week after that cart closes,
+// server/carts.ts) and in the queued webhook until it is settled (then its body is redacted: server/webhooks/redact.ts),
+// sent to the shop's endpoints, and goes nowhere else — no log line names it; DELETE /v1/visitors/:id and retention
+// erase both. The consent stored (with the event) and sent is the shop's wording exactly as configured, with the time
+// it was given.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { validEmail } from '../widget/email';
@@ -77,12 +80,14 @@ export function parseLead(body: string, config: KairosConfig): { ok: true; lead:
     return { ok: false, answer: { status: 404, body: { error: `campaign_id: no enabled newsletter_bar "${lead.campaign_id}" in the config` } } };
   const email = validEmail(lead.email);
   if (email === null) return { ok: false, answer: bad('email: not an email address (expected something like name@example.com)') };
-  const wording = campaign.content.consent;
-  if (wording !== undefined && lead.consent === null)
+  // With copy per locale the shopper agreed to their language's wording: any of the campaign's is accepted.
+  const wordings = [campaign.content, ...Object.values(campaign.content.locales ?? {})].map((c) => c.consent);
+  const asked = wordings.some((w) => w !== undefined);
+  if (asked && lead.consent === null)
     return { ok: false, answer: bad('consent: this campaign asks for consent; send the wording the shopper agreed to') };
-  if (wording !== undefined && lead.consent !== wording)
+  if (asked && !wordings.includes(lead.consent ?? undefined))
     return { ok: false, answer: bad('consent: does not match the campaign’s consent wording (was the config changed? reload the page)') };
-  return { ok: true, lead: { ...lead, email, consent: wording ?? null }, campaign };
+  return { ok: true, lead: { ...lead, email, consent: asked ? lead.consent : null }, campaign };
 }
 
 /** The webhook payload (Standard Webhooks shape: type, timestamp, data). */

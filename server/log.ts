@@ -29,15 +29,28 @@ const REDACT = [
   'session_id',
   'user_id',
   'email',
+  'phone',
+  'first_name',
+  'last_name',
+  'address',
+  'traits',
   'props',
   'events',
+  // A webhook body (server/webhooks/) carries the shopper's email: a message's id and endpoint host are enough.
+  'body',
   '*.ip',
   '*.user_agent',
   '*.headers',
   '*.visitor_id',
   '*.user_id',
   '*.email',
+  '*.phone',
+  '*.first_name',
+  '*.last_name',
+  '*.address',
+  '*.traits',
   '*.props',
+  '*.body',
 ];
 
 export function createLogger(opts: LoggerOptions = {}): Logger {

@@ -1,13 +1,16 @@
 // Retention: what is older than `privacy.retention_days` is deleted — events, idle carts, settled webhook messages
-// and expired offer grants (Store.deleteExpired). Runs shortly after start and then every hour (or tickMs), one
-// run at a time; the live config's value applies on the next run after a hot reload.
+// and expired offer grants (Store.deleteExpired) — and a closed cart generation's email is cleared once it has
+// been closed for CLOSED_CART_EMAIL_MS (Store.forgetCartEmails; server/carts.ts says why a week). Runs shortly
+// after start and then every hour (or tickMs), one run at a time; the live config's value applies on the next run
+// after a hot reload.
+import { CLOSED_CART_EMAIL_MS } from './carts';
 import type { KairosConfig } from './schema';
 import type { Removed, Store } from './store/types';
 
 const DAY_MS = 86_400_000;
 
 export interface RetentionOptions {
-  store: Pick<Store, 'deleteExpired'>;
+  store: Pick<Store, 'deleteExpired' | 'forgetCartEmails'>;
   config: { readonly current: { readonly config: Pick<KairosConfig, 'privacy'> } };
   log: { info(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
   /** Default one hour. */
@@ -28,9 +31,12 @@ export function startRetention(o: RetentionOptions): Retention {
   const run = () =>
     (running ??= (async () => {
       try {
-        const cutoff = now() - o.config.current.config.privacy.retention_days * DAY_MS;
+        const t = now();
+        const cutoff = t - o.config.current.config.privacy.retention_days * DAY_MS;
         const removed = await o.store.deleteExpired(cutoff);
         if (Object.values(removed).some((n) => n > 0)) o.log.info({ removed, cutoff }, 'retention: old data deleted');
+        const forgotten = await o.store.forgetCartEmails(t - CLOSED_CART_EMAIL_MS);
+        if (forgotten > 0) o.log.info({ carts: forgotten }, 'retention: emails of closed carts cleared');
         return removed;
       } finally {
         running = undefined;

@@ -134,6 +134,7 @@ export const RULE_FIELDS = {
   'orders.count': 'orders this visitor completed',
   'orders.total': 'sum of their order totals',
   'orders.categories': 'categories bought (list)',
+  'orders.products': 'product ids bought (list, the last 50)',
   'orders.days_since_last': 'days since the last order (absent without one)',
   'traits.<name>': 'a trait given with kairos("identify", id, traits)',
   'geo.country': 'ISO 3166 country code, e.g. DE (from GET /v1/context: CDN headers, a GeoIP file or the shop’s)',
@@ -287,6 +288,11 @@ const campaignBase = {
     .describe('How often one shopper sees it: always, once, once_per_session, or limits.'),
   recontact_days: z.number().min(0).max(3650).default(7).describe('After a dismissal: not again that session, then wait this many days.'),
   stop_after_conversion: z.boolean().default(true).describe('Never again for a shopper who ordered after clicking it.'),
+  topics: z
+    .array(id)
+    .max(10)
+    .optional()
+    .describe('Topics from preferences.topics this campaign is about: a shopper who turned a topic off never sees it.'),
 };
 
 // Bars: one strip at the top or bottom edge (one per edge; see widget/eligibility.ts). They overlay the page, so
@@ -304,13 +310,85 @@ const barTheme = z
   .default({ background: '#1f2a44', color: '#ffffff' });
 const barLink = z.object({ label: z.string().min(1).max(60), url: safeUrl }).strict();
 
+// ---------------------------------------------------------------------------------------------------------
+// Copy per locale. A campaign's `content` is one copy (its own fields: `{ text: …, link: … }`) or one copy per
+// locale (`{ en: { text: … }, cy: { text: … } }`). Which of the two is decided from the value's shape before any
+// field is checked (isCopyPerLocale), and only that shape is checked, so a mistake is reported at its own field
+// (`campaigns[0].content.cy.text: must not be empty`), never as "matches none of the options".
+
+const LOCALE_TAG = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
+/** A locale tag as in <html lang>: `en`, `cy`, `pt-BR`. */
+const localeTag = z.string().regex(LOCALE_TAG, 'a language tag such as en, cy or pt-BR');
+
+const isMapping = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * The rule: `content` is copy per locale when none of its keys is one of the type's own content fields (so a
+ * 3-letter field such as `cta` is a field, never the language Chatino) and at least one of its keys is a locale tag
+ * (`en`, `cy`, `pt-BR`) holding a mapping. Anything else is one copy. Then every key must be a locale tag and every
+ * value a copy. So `{ txt: Sale }` is one copy with `text` misspelt, `{ headlin: { one: … } }` one copy with
+ * `headline` misspelt, while `{ en: { text: Hi }, cy: Helo }` is copy per locale whose `cy` is not a mapping, and in
+ * `{ en: { text: Hi }, Welsh: { text: Helo } }` "Welsh" is not a locale tag.
+ */
+export function isCopyPerLocale(value: unknown, fields: readonly string[]): boolean {
+  if (!isMapping(value)) return false;
+  const entries = Object.entries(value);
+  return entries.every(([k]) => !fields.includes(k)) && entries.some(([k, v]) => LOCALE_TAG.test(k) && isMapping(v));
+}
+
+/** The copy a map of copies per locale falls back to: `en` when it has one, else the first. */
+export const defaultLocale = (byLocale: Record<string, unknown>): string => ('en' in byLocale ? 'en' : Object.keys(byLocale)[0]!);
+
+/** What `localised(one)` gives: the default copy, and with copy per locale every copy in `locales`. */
+export type Localised<T> = T & { locales?: Record<string, T> };
+
+/**
+ * `content` as one copy (`one`) or one copy per locale. Copy per locale comes out as the default copy (for code
+ * that reads one, such as the consent wording) with every locale's copy, defaults filled, in `locales`; one copy
+ * comes out as it always did. The widget picks a locale's copy in ui/mount.ts.
+ */
+function localised<S extends z.ZodObject>(one: S) {
+  type Copy = z.output<S>;
+  const byLocale = z.record(localeTag, one);
+  const fields = Object.keys(one.shape);
+  // This dispatcher decides: it checks the value as one copy or as copy per locale, never both. `one` is in the
+  // union below for the editor's JSON Schema and for config.ts, which finds the type's fields there ("did you mean
+  // text?"). The dispatcher's issues are marked to continue, so that where `one` fails as well the union reports
+  // the dispatcher's alone, or (config.ts takes the first option's) puts them first.
+  const dispatch = z
+    .unknown()
+    .transform((value, ctx) => {
+      const perLocale = isCopyPerLocale(value, fields);
+      const r = (perLocale ? byLocale : one).safeParse(value);
+      if (!r.success) {
+        for (const issue of r.error.issues) ctx.issues.push({ ...issue, continue: true } as unknown as (typeof ctx.issues)[number]);
+        return z.NEVER;
+      }
+      if (!perLocale) return r.data as Copy;
+      const locales = r.data as Record<string, Copy>;
+      return { ...locales[defaultLocale(locales)]!, locales };
+    })
+    .meta(jsonSchemaOf(byLocale));
+  return z
+    .union([dispatch, one])
+    .describe(
+      'One copy, or copy per locale: { en: {…}, cy: {…} } keyed by language tags (chosen from the page’s lang, then the browser’s languages; the default is en when given, else the first).',
+    ) as unknown as z.ZodType<Localised<Copy>, z.input<S> | Record<string, z.input<S>>>;
+}
+
+/** The JSON Schema (draft-07, as /schema.json) of `schema`, to describe a dispatcher the generator cannot see into. */
+function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _, ...json } = z.toJSONSchema(schema, { io: 'input', target: 'draft-07' }) as Record<string, unknown>;
+  return json;
+}
+
 export const AnnouncementBar = z
   .object({
     ...campaignBase,
     type: z.literal('announcement_bar'),
     position: barPosition('bottom'),
     push: barPush,
-    content: z
+    content: localised(z
       .object({
         text: z.string().min(1).max(280).describe('Shown as plain text, never as HTML.'),
         link: z
@@ -319,7 +397,7 @@ export const AnnouncementBar = z
           .optional(),
         dismissible: z.boolean().default(true),
       })
-      .strict(),
+      .strict()),
     theme: barTheme,
   })
   .strict();
@@ -328,7 +406,7 @@ export const Modal = z
   .object({
     ...campaignBase,
     type: z.literal('modal'),
-    content: z
+    content: localised(z
       .object({
         headline: z.string().min(1).max(120),
         text: z.string().max(600).optional().describe('Shown as plain text, never as HTML.'),
@@ -339,7 +417,7 @@ export const Modal = z
           .describe('The call to action; following it counts as a click.'),
         close_label: z.string().min(1).max(60).default('No thanks'),
       })
-      .strict(),
+      .strict()),
     theme: z
       .object({ accent: cssColor.default('#0f5c57'), accent_text: cssColor.default('#ffffff') })
       .strict()
@@ -385,7 +463,7 @@ export const ExitOffer = z
       sensitivity_px: 12,
       mobile: { scroll_up: true, tab_return: true, inactivity_seconds: 30 },
     }),
-    content: z
+    content: localised(z
       .object({
         headline: copy(120),
         text: copy(600).optional().describe('Plain text with merge tags, e.g. {{traits.first_name | there}}.'),
@@ -395,7 +473,7 @@ export const ExitOffer = z
         deadline_label: z.string().min(1).max(60).default('Offer ends in'),
         close_label: z.string().min(1).max(60).default('No thanks'),
       })
-      .strict(),
+      .strict()),
     coupon: Coupon,
     apply_url: z
       .string()
@@ -420,7 +498,7 @@ export const CartReminder = z
     type: z.literal('cart_reminder'),
     trigger: Trigger.default({ type: 'cart' }),
     position: z.enum(['bottom-right', 'bottom-left']).default('bottom-right').describe('A slide-in in this corner (full width on phones).'),
-    content: z
+    content: localised(z
       .object({
         headline: pluralCopy(120).default({ one: 'You left {{cart.count}} item in your cart', other: 'You left {{cart.count}} items in your cart' }),
         text: copy(300).optional(),
@@ -430,7 +508,7 @@ export const CartReminder = z
           .default({ label: 'Back to my cart', url: '/cart' }),
         close_label: z.string().min(1).max(60).default('Close'),
       })
-      .strict()
+      .strict())
       .default({
         headline: { one: 'You left {{cart.count}} item in your cart', other: 'You left {{cart.count}} items in your cart' },
         button: { label: 'Back to my cart', url: '/cart' },
@@ -439,10 +517,6 @@ export const CartReminder = z
     theme: accentTheme,
   })
   .strict();
-
-/** Campaigns are a discriminated union on `type`; later campaign types join this list. */
-/** A locale tag as in <html lang>: `en`, `cy`, `pt-BR`. */
-const localeTag = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a language tag such as en, cy or pt-BR');
 
 /** Counted copy per locale: `{ en: { one: …, other: … }, cy: { zero: …, … } }`; `{{count}}` is the number. */
 const localisedCounts = (fallback: Record<string, { one?: string; other: string }>) =>
@@ -558,7 +632,7 @@ export const CountdownBar = z
       .max(60 * 24 * 366)
       .optional()
       .describe('Show only when the deadline is at most this far away (e.g. 240 for the last four hours).'),
-    content: z
+    content: localised(z
       .object({
         text: copy(200)
           .refine((t) => t.includes('{{countdown}}'), 'put {{countdown}} where the time left goes')
@@ -566,7 +640,7 @@ export const CountdownBar = z
         link: barLink.optional(),
         dismissible: z.boolean().default(true),
       })
-      .strict(),
+      .strict()),
     theme: barTheme,
   })
   .strict()
@@ -587,14 +661,14 @@ export const FreeShippingBar = z
     position: barPosition('top'),
     push: barPush,
     threshold: z.number().positive().max(1_000_000).describe('The order value that ships free, in the cart currency.'),
-    content: z
+    content: localised(z
       .object({
         empty: copy(160).default('Free shipping on orders over {{threshold}}').describe('The cart is empty.'),
         progress: copy(160).default('{{remaining}} away from free shipping').describe('{{remaining}}, {{threshold}} and {{cart.total}} are money.'),
         unlocked: copy(160).default('You’ve unlocked free shipping'),
         dismissible: z.boolean().default(true),
       })
-      .strict()
+      .strict())
       .default({
         empty: 'Free shipping on orders over {{threshold}}',
         progress: '{{remaining}} away from free shipping',
@@ -612,7 +686,7 @@ export const NewsletterBar = z
     type: z.literal('newsletter_bar'),
     position: barPosition('bottom'),
     push: barPush,
-    content: z
+    content: localised(z
       .object({
         text: copy(200).describe('Plain text with merge tags.'),
         placeholder: z.string().min(1).max(60).default('Your email'),
@@ -629,7 +703,7 @@ export const NewsletterBar = z
         success: z.string().min(1).max(200).default('Thanks — you’re on the list.'),
         close_label: z.string().min(1).max(60).default('Close'),
       })
-      .strict(),
+      .strict()),
     theme: barTheme,
     accent: accentTheme,
   })
@@ -768,10 +842,10 @@ export const Webhooks = z
 export const Privacy = z
   .object({
     consent: z
-      .enum(['not_required', 'required'])
+      .enum(['not_required', 'required', 'cmp'])
       .default('not_required')
       .describe(
-        'required: the widget sends no event until the page calls kairos("consent", { analytics: true }) (events of the page so far are held in memory, never stored, and sent then); not_required: events are sent (they carry no contact details either way).',
+        'required: the widget sends no event and stores nothing about the shopper on the device until the page calls kairos("consent", { analytics: true }) (events of the page so far are held in memory and sent then); cmp: the same, with the consent read from the page’s IAB TCF v2 consent platform (__tcfapi) as well; not_required: events are sent (they carry no contact details either way).',
       ),
     respect_dnt: z.boolean().default(false).describe('Treat the browser’s Do Not Track like Global Privacy Control (always honoured): no events at all.'),
     retention_days: z
@@ -783,6 +857,29 @@ export const Privacy = z
       .describe('Events, idle carts, settled webhook messages and expired offer grants older than this are deleted (395: about 13 months).'),
   })
   .strict();
+
+/** The shopper's preference centre: the "Offer preferences" link in every overlay and the panel it opens. */
+export const Preferences = z
+  .object({
+    link: z.boolean().default(true).describe('Show the "Offer preferences" link in every campaign (false: only kairos("preferences") opens the panel).'),
+    label: z.string().min(1).max(40).default('Offer preferences').describe('The link’s text.'),
+    topics: z
+      .array(z.object({ id, label: z.string().min(1).max(60) }).strict())
+      .max(20)
+      .default([])
+      .describe('What campaigns are about (campaign `topics`); the shopper may turn each off.'),
+  })
+  .strict();
+
+/** A shopper's choice in the preference centre, as the widget keeps it and PUT /v1/preferences/:user stores it. */
+export const ShopperPreferences = z
+  .object({
+    level: z.enum(['all', 'fewer', 'bars', 'none']).describe('all offers; fewer (no modals, half the fatigue budget); bars only; nothing at all'),
+    off: z.array(id).max(20).describe('Topics turned off.'),
+    at: z.number().int().min(0).describe('When the shopper chose (epoch ms): the newest choice wins.'),
+  })
+  .strict();
+export type ShopperPreferences = z.infer<typeof ShopperPreferences>;
 
 export const Fatigue = z
   .object({
@@ -812,6 +909,7 @@ export const KairosConfig = z
     cart: Cart.default({ adapters: [{ type: 'events', pages: ['/**'] }], currency: 'EUR', pages: ['/cart/**', '/checkout/**'] }),
     webhooks: Webhooks.default({ endpoints: [], abandon_after_minutes: 60, allow_private_networks: false }),
     privacy: Privacy.default({ consent: 'not_required', respect_dnt: false, retention_days: 395 }),
+    preferences: Preferences.default({ link: true, label: 'Offer preferences', topics: [] }),
     campaigns: z.array(Campaign).default([]),
   })
   .strict()
@@ -824,6 +922,20 @@ export const KairosConfig = z
       if (first !== undefined)
         ctx.addIssue({ code: 'custom', path: ['campaigns', i, 'id'], message: `duplicate id "${c.id}" (also campaigns[${first}])` });
       else seen.set(c.id, i);
+      const topics = cfg.preferences.topics.map((t) => t.id);
+      c.topics?.forEach((t, j) => {
+        if (!topics.includes(t))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['campaigns', i, 'topics', j],
+            message: `unknown topic "${t}": ` + (topics.length ? `defined: ${topics.join(', ')}` : 'define it under preferences.topics'),
+          });
+      });
+    });
+    const topicIds = new Set<string>();
+    cfg.preferences.topics.forEach((t, i) => {
+      if (topicIds.has(t.id)) ctx.addIssue({ code: 'custom', path: ['preferences', 'topics', i, 'id'], message: `duplicate topic "${t.id}"` });
+      topicIds.add(t.id);
     });
   });
 
@@ -844,6 +956,7 @@ export type Privacy = z.infer<typeof Privacy>;
 export type Trigger = z.infer<typeof Trigger>;
 export type Frequency = z.infer<typeof Frequency>;
 export type Fatigue = z.infer<typeof Fatigue>;
+export type Preferences = z.infer<typeof Preferences>;
 
 // ---------------------------------------------------------------------------------------------------------
 // What /v1/config sends to browsers: only the public part, with schedules resolved to UTC instants so the
@@ -871,6 +984,8 @@ export interface PublicConfig {
    * optional because a config cached by an older widget may lack it (then: not required).
    */
   privacy?: Pick<Privacy, 'consent' | 'respect_dnt'>;
+  /** The preference centre's link and topics; optional for the same reason. */
+  preferences?: Preferences;
 }
 
 // ---------------------------------------------------------------------------------------------------------

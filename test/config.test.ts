@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, expect, vi } from 'vitest';
 import { compile, configJsonSchema, formatConfigError, loadConfigFile, parseConfig } from '../server/config';
-import { KairosConfig, RULE_FIELDS } from '../server/schema';
+import { isCopyPerLocale, KairosConfig, RULE_FIELDS } from '../server/schema';
 
 const fixtures = join(import.meta.dirname, 'fixtures', 'config');
 
@@ -89,7 +89,17 @@ const cases: [name: string, source: string, expected: string[]][] = [
   [
     'unknown top-level key',
     lines('campaigns: []', 'banners: []'),
-    ['kairos.yaml:2:1 unknown key "banners"; use one of: $schema, site, fatigue, segments, context, presence, cart, webhooks, privacy, campaigns'],
+    ['kairos.yaml:2:1 unknown key "banners"; use one of: $schema, site, fatigue, segments, context, presence, cart, webhooks, privacy, preferences, campaigns'],
+  ],
+  [
+    'a campaign about a topic the preference centre does not name',
+    lines('preferences:', '  topics: [{ id: sales, label: Sales }]', 'campaigns:', '  - id: promo', '    type: announcement_bar', '    topics: [sales, news]', '    content: { text: Sale }'),
+    ['kairos.yaml:6:21 campaigns[0].topics[1]: unknown topic "news": defined: sales'],
+  ],
+  [
+    'a topic named twice',
+    lines('preferences:', '  topics:', '    - { id: sales, label: Sales }', '    - { id: sales, label: Discounts }', 'campaigns: []'),
+    ['kairos.yaml:4:13 preferences.topics[1].id: duplicate topic "sales"'],
   ],
   [
     'a javascript: link',
@@ -439,6 +449,7 @@ describe('compiling a good config', () => {
       fatigue: { modals_per_session: 1, modals_per_day: 3 },
       cart: { adapters: [{ type: 'events', pages: ['/**'] }], currency: 'EUR', pages: ['/cart/**', '/checkout/**'] },
       privacy: { consent: 'not_required', respect_dnt: false }, // retention_days stays on the server
+      preferences: { link: true, label: 'Offer preferences', topics: [] },
     });
   });
 
@@ -627,6 +638,137 @@ describe('exit offers, cart reminders, the cart and webhooks', () => {
   });
 });
 
+describe('copy per locale', () => {
+  const campaign = (type: string, content: string[], extra: string[] = []) => lines('campaigns:', '  - id: c', `    type: ${type}`, ...extra, '    content:', ...content);
+  /** Per type: what else a campaign needs, and one copy (flow style) with its language's text in it. */
+  const types: [type: string, extra: string[], copy: (t: string) => string][] = [
+    ['announcement_bar', [], (t) => `{ text: "${t}", link: { label: "${t}", url: /sale } }`],
+    ['modal', [], (t) => `{ headline: "${t}", button: { label: "${t}", url: /sale } }`],
+    ['exit_offer', ['    coupon: { code: STAY10 }'], (t) => `{ headline: "${t}", copy_label: "${t}" }`],
+    ['cart_reminder', [], (t) => `{ headline: { one: "${t} {{cart.count}}", other: "${t} {{cart.count}}" }, close_label: "${t}" }`],
+    ['countdown_bar', ['    countdown: { deadline: "2030-12-24T18:00" }'], (t) => `{ text: "${t} {{countdown}}" }`],
+    ['free_shipping_bar', ['    threshold: 50'], (t) => `{ progress: "${t} {{remaining}}" }`],
+    ['newsletter_bar', [], (t) => `{ text: "${t}", consent: "${t}", button: "${t}" }`],
+  ];
+
+  it.each(types)('%s: one copy as before, or copy per locale: the default copy (en) with every locale’s in `locales`', (type, extra, copy) => {
+    const single = parseConfig(lines('campaigns:', '  - id: c', `    type: ${type}`, ...extra, `    content: ${copy('Hello')}`), 'kairos.yaml');
+    if (!single.ok) throw new Error(single.errors.map(formatConfigError).join('\n'));
+    expect(single.public.campaigns[0]!.content).not.toHaveProperty('locales');
+
+    const result = parseConfig(campaign(type, [`      cy: ${copy('Helo')}`, `      en: ${copy('Hello')}`, `      ar: ${copy('مرحبا')}`], extra), 'kairos.yaml');
+    if (!result.ok) throw new Error(result.errors.map(formatConfigError).join('\n'));
+    const { locales, ...content } = result.public.campaigns[0]!.content as Record<string, unknown> & { locales: Record<string, unknown> };
+    expect(Object.keys(locales)).toEqual(['cy', 'en', 'ar']); // as written
+    expect(content).toEqual(locales['en']); // en is the default though it is not first
+    expect(content).toEqual(single.public.campaigns[0]!.content); // each copy filled in exactly as one copy is
+    expect(JSON.stringify(locales['cy'])).toContain('Helo');
+    expect(JSON.stringify(locales['ar'])).toContain('مرحبا');
+  });
+
+  it('without en the first locale is the default; a translation is public content (the version changes)', () => {
+    const source = (cy: string) => campaign('announcement_bar', [`      cy: { text: "${cy}" }`, '      kk: { text: Сәлем }']);
+    const a = parseConfig(source('Helo'), 'kairos.yaml');
+    const b = parseConfig(source('Shwmae'), 'kairos.yaml');
+    if (!a.ok || !b.ok) throw new Error('invalid');
+    expect(a.public.campaigns[0]!.content).toEqual({ text: 'Helo', dismissible: true, locales: { cy: { text: 'Helo', dismissible: true }, kk: { text: 'Сәлем', dismissible: true } } });
+    expect(a.public.version).not.toBe(b.public.version);
+  });
+
+  it('the newsletter’s default copy is what the server reads (the consent wording)', () => {
+    const r = parseConfig(campaign('newsletter_bar', ['      cy: { text: Ymunwch, consent: "Ydw, e-bostiwch fi." }', '      en: { text: Join, consent: "Yes, email me." }']), 'kairos.yaml');
+    if (!r.ok) throw new Error(r.errors.map(formatConfigError).join('\n'));
+    const c = r.config.campaigns[0]!;
+    expect(c.type === 'newsletter_bar' && c.content.consent).toBe('Yes, email me.');
+  });
+
+  it.each([
+    [
+      'an empty Welsh text',
+      ['      en: { text: Summer sale }', '      cy:', '        text: ""'],
+      ['kairos.yaml:7:15 campaigns[0].content.cy.text: must not be empty'],
+    ],
+    [
+      'a Welsh text too long',
+      ['      en: { text: Summer sale }', `      cy: { text: "${'a'.repeat(281)}" }`],
+      ['kairos.yaml:6:19 campaigns[0].content.cy.text: must be at most 280 characters (it has 281)'],
+    ],
+    [
+      'a Welsh copy without its text',
+      ['      en: { text: Summer sale }', '      cy: { link: { label: Siopa, url: /sale } }'],
+      ['kairos.yaml:6:7 campaigns[0].content.cy.text: missing required field "text"'], // at cy, as one copy's is at content
+    ],
+    [
+      'a misspelt key in the Welsh copy',
+      ['      en: { text: Summer sale }', '      cy: { text: Sêl, dismissable: false }'],
+      ['kairos.yaml:6:24 campaigns[0].content.cy: unknown key "dismissable"'],
+    ],
+    [
+      'a javascript: link in the Welsh copy',
+      ['      en: { text: Summer sale }', '      cy:', '        text: Sêl', '        link: { label: Siopa, url: "javascript:alert(1)" }'],
+      ['kairos.yaml:8:36 campaigns[0].content.cy.link.url: a link is a path starting with "/" or an http(s):// URL'],
+    ],
+    ['a Welsh copy that is only text', ['      en: { text: Summer sale }', '      cy: Sêl yr haf'], ['kairos.yaml:6:11 campaigns[0].content.cy: expected a mapping (key: value), got "Sêl yr haf"']],
+    [
+      'a language name instead of a tag',
+      ['      en: { text: Summer sale }', '      Welsh: { text: Sêl yr haf }'],
+      ['kairos.yaml:6:7 campaigns[0].content: invalid name "Welsh": a language tag such as en, cy or pt-BR'],
+    ],
+  ])('%s: the error names the field in that locale, at its place', (_name, content, expected) =>
+    expect(errorsOf(campaign('announcement_bar', content))).toEqual(expected),
+  );
+
+  it('counted copy per locale: a plural category misspelt in Welsh', () => {
+    const source = campaign('cart_reminder', ['      en: { headline: { one: "{{cart.count}} item", other: "{{cart.count}} items" } }', '      cy: { headline: { one: "{{cart.count}} peth", ffew: "{{cart.count}} pheth", other: "{{cart.count}} o bethau" } }']);
+    // (No "did you mean" inside a locale's copy: config.ts looks for the allowed keys in the one-copy shape only.)
+    expect(errorsOf(source)).toEqual(['kairos.yaml:6:53 campaigns[0].content.cy.headline: unknown key "ffew"']);
+  });
+
+  it('one copy with a mistake is reported as one copy, as before: a misspelt field is a misspelt field', () => {
+    expect(errorsOf(campaign('announcement_bar', ['      txt: Summer sale']))).toEqual([
+      'kairos.yaml:4:5 campaigns[0].content.text: missing required field "text"',
+      'kairos.yaml:5:7 campaigns[0].content: unknown key "txt"; did you mean "text"?',
+    ]);
+    expect(errorsOf(campaign('cart_reminder', ['      headlin: { one: a, other: b }']))).toEqual(['kairos.yaml:5:7 campaigns[0].content: unknown key "headlin"; did you mean "headline"?']);
+    expect(errorsOf(campaign('announcement_bar', ['      text: Sale', '      cy: { text: Sêl }']))).toEqual([
+      'kairos.yaml:6:7 campaigns[0].content: unknown key "cy"; use one of: text, link, dismissible',
+    ]);
+  });
+
+  // The rule (server/schema.ts isCopyPerLocale), with the fields of a type that had a 3-letter field `cta`.
+  const fields = ['text', 'cta', 'dismissible'];
+  it.each([
+    [{ en: { text: 'Hi' }, cy: { text: 'Helo' } }, true, 'every key a language holding a copy'],
+    [{ 'pt-BR': { text: 'Olá' } }, true, 'a language with a region'],
+    [{ en: { text: 'Hi' }, cy: 'Helo' }, true, 'one language holding a copy is enough: cy is then reported as not a mapping'],
+    [{ en: { text: 'Hi' }, Welsh: { text: 'Helo' } }, true, 'Welsh is then reported as not a language tag'],
+    [{ cta: { label: 'Go', url: '/sale' } }, false, '`cta` is a field of the type (and a language tag: Chatino)'],
+    [{ cta: { label: 'Go', url: '/sale' }, cy: { text: 'Helo' } }, false, 'a field of the type among languages: one copy'],
+    [{ text: 'Hi', cy: { text: 'Helo' } }, false, 'text is a field'],
+    [{ txt: 'Sale' }, false, 'a 3-letter key holding text: a misspelt field'],
+    [{ headlin: { one: 'a' } }, false, 'no key is a language tag'],
+    [{ en: 'Hi', cy: 'Helo' }, false, 'no copy is a mapping'],
+    [{}, false, 'empty'],
+    [null, false, 'nothing'],
+    ['Hello', false, 'text'],
+    [[{ text: 'Hi' }], false, 'a list'],
+  ] as [unknown, boolean, string][])('%j → %s (%s)', (value, perLocale) => expect(isCopyPerLocale(value, fields)).toBe(perLocale));
+
+  it('the editor schema offers both shapes: the type’s fields, or language tags each holding them', () => {
+    type Node = { anyOf?: Node[]; properties?: Record<string, Node>; propertyNames?: { pattern?: string }; additionalProperties?: Node | boolean; required?: string[] };
+    const schema = configJsonSchema() as { properties: { campaigns: { items: { oneOf: Node[] } } } };
+    for (const variant of schema.properties.campaigns.items.oneOf) {
+      if (!['viewing_now', 'recent_purchases'].includes(String((variant.properties?.type as { const?: string }).const))) {
+        const shapes = variant.properties?.content?.anyOf ?? [];
+        expect(shapes).toHaveLength(2);
+        const [perLocale, one] = shapes as [Node, Node];
+        expect(perLocale.propertyNames?.pattern).toBe('^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$');
+        expect(perLocale.additionalProperties).toEqual(one);
+      }
+    }
+  });
+});
+
 describe('loadConfigFile', () => {
   it('loads a file', async () => {
     const result = await loadConfigFile(join(fixtures, 'good.yaml'));
@@ -690,7 +832,7 @@ describe('configJsonSchema', () => {
     ]);
   });
 
-  it('offers the fatigue budget, segments, context, presence, the cart, webhooks and privacy at the top level', () => {
-    expect(Object.keys(schema.properties)).toEqual(['$schema', 'site', 'fatigue', 'segments', 'context', 'presence', 'cart', 'webhooks', 'privacy', 'campaigns']);
+  it('offers the fatigue budget, segments, context, presence, the cart, webhooks, privacy and preferences at the top level', () => {
+    expect(Object.keys(schema.properties)).toEqual(['$schema', 'site', 'fatigue', 'segments', 'context', 'presence', 'cart', 'webhooks', 'privacy', 'preferences', 'campaigns']);
   });
 });

@@ -33,6 +33,11 @@ const yaml = [
   '  - id: no-consent',
   '    type: newsletter_bar',
   '    content: { text: Stay in touch }',
+  '  - id: bilingual',
+  '    type: newsletter_bar',
+  '    content:',
+  '      en: { text: Join us, consent: "Yes, email me." }',
+  '      cy: { text: Ymunwch â ni, consent: "Ie, e-bostiwch fi." }',
   '  - id: paused',
   '    type: newsletter_bar',
   '    enabled: false',
@@ -197,6 +202,16 @@ describe('a lead', () => {
     for (const b of bodies) expect(b.data.consent).toBeNull();
     const events = await store.queryEvents({ name: 'Lead Captured' });
     for (const e of events) expect(e.props?.['consent']).toBeNull();
+  });
+
+  it('with copy per locale accepts the consent wording of any of its languages, records the one agreed to, and no other', async () => {
+    expect((await post(lead({ campaign_id: 'bilingual', consent: 'Ie, e-bostiwch fi.' }))).status).toBe(200);
+    expect((await post(lead({ campaign_id: 'bilingual', consent: 'Yes, email me.', visitor_id: 'visitor-eeee5555' }))).status).toBe(200);
+    const refused = await post(lead({ campaign_id: 'bilingual', consent: 'Oui.', visitor_id: 'visitor-ffff6666' }));
+    expect(refused.status).toBe(400);
+    expect((await post(lead({ campaign_id: 'bilingual', consent: null, visitor_id: 'visitor-ffff6666' }))).status).toBe(400);
+    const events = await store.queryEvents({ name: 'Lead Captured' });
+    expect(events.map((e) => e.props?.['consent']).sort()).toEqual(['Ie, e-bostiwch fi.', 'Yes, email me.']);
   });
 
   it('gives the visitor’s cart its email, so a cart left behind is reported by cart.abandoned', async () => {

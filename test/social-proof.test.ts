@@ -50,8 +50,14 @@ describe('POST /v1/presence', () => {
     expect(await answer(beat('crawler-9xxxx', 'path:/', BOT))).toMatchObject({ count: 1, others: 1 });
   });
 
+  it('without a visitor id (GPC, no consent yet) reads the count without being counted', async () => {
+    await beat('visitor-ffff', 'product:scarf');
+    for (let i = 0; i < 3; i++) expect(await answer(beat(undefined, 'product:scarf'))).toEqual({ count: 1, others: 1, window_seconds: 45 });
+    expect(await answer(beat('visitor-gggg', 'product:scarf'))).toMatchObject({ count: 2, others: 1 });
+  });
+
   it.each([
-    ['no visitor id', undefined, 'product:tote', /visitor_id/],
+    ['a visitor id that is not a string', 42, 'product:tote', /visitor_id/],
     ['a short visitor id', 'abc', 'product:tote', /visitor_id/],
     ['no key', 'visitor-aaaa', undefined, /key/],
     ['a key of another kind', 'visitor-aaaa', 'user:42', /key/],

@@ -5,11 +5,13 @@
 //   reopen(store):  the same data opened again after `store` was closed (optional; the durability cases are
 //                   skipped without it).
 //
-// Besides events: exit-offer grants, the carts that insertEvents keeps, and the webhook outbox.
+// Besides events: exit-offer grants, the carts that insertEvents keeps, the webhook outbox, and privacy: erasing a
+// visitor, retention, settled webhook bodies that no longer hold personal data, closed carts forgetting the email.
 
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import fc from 'fast-check';
 import type { GrantRequest, NewOutboxMessage, Store, StoredEvent } from '../server/store/types';
+import { settledBody } from '../server/webhooks/redact';
 
 /** A complete, valid event; `i` makes the defaults vary deterministically. */
 
@@ -503,6 +505,238 @@ export function runStoreContract(
         store = await reopen!(store);
         expect(await store.claimWebhooks({ now: T + 5_000, leaseMs: 10_000, limit: 10 })).toEqual([]);
         expect(await store.claimWebhooks({ now: T + 10_001, leaseMs: 10_000, limit: 10 })).toMatchObject([{ id: 'msg_keep', attempts: 2 }]);
+      });
+    });
+
+    // --- privacy: erasure, retention, what settled messages and closed carts keep ---------------------------------
+
+    describe('offer preferences of identified shoppers', () => {
+      const T = 1_767_225_600_000;
+      const DAY = 86_400_000;
+      const prefs = (level: 'all' | 'fewer' | 'bars' | 'none', at: number, off: string[] = []) => ({ level, off, at });
+
+      it('keep the newest choice by when it was made, whichever device saves last', async () => {
+        expect(await store.getPreferences('customer-7')).toBeNull();
+        expect(await store.putPreferences('customer-7', 'visitor_phone_0001', prefs('bars', T, ['news']), T)).toBe(true);
+        expect(await store.getPreferences('customer-7')).toEqual(prefs('bars', T, ['news']));
+        // An older choice arriving later (a laptop that was offline) loses; a newer one wins.
+        expect(await store.putPreferences('customer-7', 'visitor_laptop_001', prefs('all', T - 1), T + 5)).toBe(false);
+        expect(await store.getPreferences('customer-7')).toEqual(prefs('bars', T, ['news']));
+        expect(await store.putPreferences('customer-7', 'visitor_laptop_001', prefs('none', T + 1), T + 6)).toBe(true);
+        expect(await store.getPreferences('customer-7')).toEqual(prefs('none', T + 1));
+        // The same instant again does not overwrite (ties keep what is there).
+        expect(await store.putPreferences('customer-7', 'visitor_phone_0001', prefs('all', T + 1), T + 7)).toBe(false);
+        // Other shoppers are separate.
+        expect(await store.getPreferences('customer-8')).toBeNull();
+      });
+
+      it('are erased with the visitor whose device saved them, and expire when untouched for the retention period', async () => {
+        await store.putPreferences('customer-1', 'visitor_erase_aaaa', prefs('fewer', T), T);
+        await store.putPreferences('customer-2', 'visitor_erase_bbbb', prefs('bars', T), T);
+        await store.putPreferences('customer-3', 'visitor_old_00001', prefs('none', T - 40 * DAY), T - 40 * DAY);
+        expect(await store.eraseVisitor('visitor_erase_aaaa')).toMatchObject({ preferences: 1 });
+        expect(await store.getPreferences('customer-1')).toBeNull();
+        expect(await store.getPreferences('customer-2')).toEqual(prefs('bars', T));
+        expect(await store.deleteExpired(T - DAY)).toMatchObject({ preferences: 1 });
+        expect(await store.getPreferences('customer-3')).toBeNull();
+        expect(await store.getPreferences('customer-2')).toEqual(prefs('bars', T));
+      });
+    });
+
+    describe('privacy', () => {
+      const T = 1_767_225_600_000;
+      const DAY = 86_400_000;
+      const A = 'visitor_erase_aaaa';
+      const B = 'visitor_erase_bbbb';
+      const codes = ['CODE-1', 'CODE-2', 'CODE-3', 'CODE-4'];
+      const grant = (visitor_id: string, over: Partial<GrantRequest> = {}) =>
+        store.grantOffer({ campaign_id: 'exit-10', visitor_id, now: T, deadline: T + 30 * 60_000, coupon: { pool: 'codes.txt', codes }, ...over });
+      /** A webhook body as abandon.ts writes it: an address, a user id and the cart. */
+      const abandonedBody = (visitor_id: string, email: string) =>
+        JSON.stringify({
+          type: 'cart.abandoned',
+          timestamp: new Date(T).toISOString(),
+          data: { cart_id: `cart_${visitor_id}`, visitor_id, email, user_id: 'customer-7', items: [{ id: 'sku-1', name: 'Linen shirt', price: 10, quantity: 1 }], total: 10 },
+        });
+      const allMessages = async () => store.listWebhooks({ limit: 10_000 });
+
+      /** What a visitor leaves behind: events (one identify with an email), a cart, two webhook messages, a grant. */
+      async function leave(visitor_id: string, tag: string, at = T): Promise<void> {
+        const e = (suffix: string, over: Partial<StoredEvent>) =>
+          makeEvent(`evt_${tag}_${suffix}`, { visitor_id, campaign_id: null, ts: at, received_at: at, ...over });
+        await store.insertEvents([
+          e('view', { name: 'Product Viewed', props: { product_id: 'sku-1' } }),
+          e('ident', { type: 'identify', name: 'Identify', props: { email: `${tag}@example.com` } }),
+          e('add', { name: 'Product Added', props: { product_id: 'sku-1', price: 10, quantity: 1 } }),
+        ]);
+        await store.enqueueWebhooks([
+          outboxMessage(`msg_${tag}_lead`, at, { visitor_id, body: JSON.stringify({ type: 'lead.captured', data: { email: `${tag}@example.com`, visitor_id } }) }),
+          outboxMessage(`msg_${tag}_cart`, at, { visitor_id, body: abandonedBody(visitor_id, `${tag}@example.com`), endpoint: 'https://other.example/h' }),
+        ]);
+        expect(await grant(visitor_id, { now: at, deadline: at + 30 * 60_000 })).not.toBeNull();
+      }
+
+      it('eraseVisitor removes that visitor’s events, cart, webhook messages (sent or not) and grants, and nothing of another’s', async () => {
+        await leave(A, 'alice');
+        await leave(B, 'bob');
+        // One of Alice's messages is delivered, the other is in flight (leased): both go.
+        const claimed = await store.claimWebhooks({ now: T, leaseMs: 60_000, limit: 10 });
+        const aliceLead = claimed.find((m) => m.id === 'msg_alice_lead')!;
+        expect(await store.settleWebhook(aliceLead.id, aliceLead.lease_token, { status: 'delivered', at: T + 1, http_status: 204 })).toBe(true);
+        const bobBefore = { events: await store.queryEvents({ visitor_id: B }), cart: await store.getCart(B) };
+        const aliceGrant = await grant(A);
+
+        expect(await store.eraseVisitor(A)).toEqual({ events: 3, carts: 1, messages: 2, grants: 1, preferences: 0 });
+        expect(await store.queryEvents({ visitor_id: A })).toEqual([]);
+        expect(await store.getCart(A)).toBeNull();
+        expect((await allMessages()).map((m) => m.id).sort()).toEqual(['msg_bob_cart', 'msg_bob_lead']);
+        expect(JSON.stringify(await allMessages())).not.toContain('alice');
+        // Bob is untouched: his events, his cart (with its email), his messages, his grant.
+        expect(await store.queryEvents({ visitor_id: B })).toEqual(bobBefore.events);
+        expect(await store.getCart(B)).toEqual(bobBefore.cart);
+        expect(bobBefore.cart).toMatchObject({ email: 'bob@example.com' });
+        expect(await store.countEvents()).toBe(3);
+        const bobGrant = await grant(B, { now: T + 5, deadline: T + 99 });
+        expect(bobGrant).toMatchObject({ visitor_id: B, deadline: T + 30 * 60_000 });
+        // A pool code handed out stays used (the shop may still redeem it): a new visitor gets a code never given.
+        const given = new Set([aliceGrant!.code, bobGrant!.code]);
+        const carol = await grant('visitor_erase_cccc');
+        expect(carol).not.toBeNull();
+        expect(given.has(carol!.code)).toBe(false);
+        // Alice coming back is a new visitor to the store: a new grant (not her old code).
+        const again = await grant(A, { now: T + 10, deadline: T + 10 + 30 * 60_000 });
+        expect(again).toMatchObject({ deadline: T + 10 + 30 * 60_000 });
+        expect(given.has(again!.code) || again!.code === carol!.code).toBe(false);
+
+        // Idempotent; an unknown visitor erases nothing.
+        await store.eraseVisitor(A);
+        expect(await store.eraseVisitor(A)).toEqual({ events: 0, carts: 0, messages: 0, grants: 0, preferences: 0 });
+        expect(await store.eraseVisitor('visitor_nobody_00')).toEqual({ events: 0, carts: 0, messages: 0, grants: 0, preferences: 0 });
+      });
+
+      it('deleteExpired removes events received, carts idle, messages settled and grants expired before the cutoff; keeps the rest', async () => {
+        const old = T - 40 * DAY;
+        await leave(A, 'alice', old);
+        await leave(B, 'bob', T);
+        // Alice's lead was delivered long ago and her cart message failed for good long ago; Bob's lead was delivered
+        // just now and his cart message is still pending. A very old message still pending is kept: it is not sent yet.
+        await store.enqueueWebhooks([outboxMessage('msg_old_pending', old - DAY, { next_attempt_at: T + DAY })]);
+        const settle = async (id: string, now: number, outcome: Parameters<Store['settleWebhook']>[2]) => {
+          const [m] = await store.claimWebhooks({ now, leaseMs: 1000, limit: 10, exclude: (await allMessages()).map((x) => x.id).filter((x) => x !== id) });
+          expect(m?.id).toBe(id);
+          expect(await store.settleWebhook(id, m!.lease_token, outcome)).toBe(true);
+        };
+        await settle('msg_alice_lead', old, { status: 'delivered', at: old + 1, http_status: 200 });
+        await settle('msg_alice_cart', old, { status: 'failed', at: old + 2, error: 'gave up' });
+        await settle('msg_bob_lead', T, { status: 'delivered', at: T + 1, http_status: 200 });
+        // An event exactly at the cutoff is kept (strictly before is old).
+        await store.insertEvents([makeEvent('evt_at_cutoff', { visitor_id: 'visitor_edge_0000', received_at: T - DAY, ts: T - DAY })]);
+
+        const cutoff = T - DAY;
+        expect(await store.deleteExpired(cutoff)).toEqual({ events: 3, carts: 1, messages: 2, grants: 1, preferences: 0 });
+        expect(await store.queryEvents({ visitor_id: A })).toEqual([]);
+        expect(await store.getCart(A)).toBeNull();
+        expect((await store.queryEvents({ visitor_id: B })).map((e) => e.event_id).sort()).toEqual(['evt_bob_add', 'evt_bob_ident', 'evt_bob_view']);
+        expect(await store.queryEvents({ visitor_id: 'visitor_edge_0000' })).toHaveLength(1);
+        expect(await store.getCart(B)).toMatchObject({ email: 'bob@example.com', last_activity: T });
+        expect((await allMessages()).map((m) => [m.id, m.status]).sort()).toEqual([
+          ['msg_bob_cart', 'pending'],
+          ['msg_bob_lead', 'delivered'],
+          ['msg_old_pending', 'pending'],
+        ]);
+        // Alice's expired grant is gone (a new one would be new), Bob's is kept; her code stays used.
+        expect(await grant(B, { now: T + 5, deadline: T + 99 })).toMatchObject({ visitor_id: B, deadline: T + 30 * 60_000 });
+        const fresh = await grant(A, { now: T, deadline: T + 1 });
+        expect(fresh).toMatchObject({ deadline: T + 1 });
+        expect(await store.countEvents()).toBe(4);
+
+        // Nothing older is left: a second run removes nothing.
+        expect(await store.deleteExpired(cutoff)).toEqual({ events: 0, carts: 0, messages: 0, grants: 0, preferences: 0 });
+      });
+
+      it('deleteExpired removes every old event, however many, and no new one', async () => {
+        const n = 6_000; // more than one chunk in the SQLite store (5,000)
+        const olds = Array.from({ length: n }, (_, i) => makeEvent(`evt_old_${String(i).padStart(5, '0')}`, { received_at: T - DAY - i }, i));
+        const news = Array.from({ length: 5 }, (_, i) => makeEvent(`evt_new_${i}`, { received_at: T + i }, i));
+        await store.insertEvents([...olds, ...news]);
+        expect(await store.deleteExpired(T)).toMatchObject({ events: n });
+        expect((await store.queryEvents({ limit: 100 })).map((e) => e.event_id).sort()).toEqual(news.map((e) => e.event_id));
+      });
+
+      it('a settled message keeps a redacted body (type and ids); a pending one keeps the body it must send', async () => {
+        const gone = 'https://gone.example/h';
+        const body = (v: string) => abandonedBody(v, `${v}@example.com`);
+        await store.enqueueWebhooks([
+          outboxMessage('msg_deliver', T, { body: body('visitor_dddd') }),
+          outboxMessage('msg_fail', T, { body: body('visitor_ffff') }),
+          outboxMessage('msg_retry', T, { body: body('visitor_rrrr') }),
+          outboxMessage('msg_gone_1', T, { body: body('visitor_gggg'), endpoint: gone }),
+          outboxMessage('msg_gone_2', T, { body: body('visitor_hhhh'), endpoint: gone, next_attempt_at: T + 5000 }),
+        ]);
+        const claimed = Object.fromEntries((await store.claimWebhooks({ now: T, leaseMs: 1000, limit: 10 })).map((m) => [m.id, m]));
+        expect(claimed['msg_deliver']!.body).toBe(body('visitor_dddd')); // what the worker sends is the whole body
+        await store.settleWebhook('msg_deliver', claimed['msg_deliver']!.lease_token, { status: 'delivered', at: T + 1, http_status: 200 });
+        await store.settleWebhook('msg_fail', claimed['msg_fail']!.lease_token, { status: 'failed', at: T + 1, error: 'gave up' });
+        await store.settleWebhook('msg_retry', claimed['msg_retry']!.lease_token, { status: 'pending', next_attempt_at: T + 30_000, error: 'answered 500', http_status: 500 });
+        await store.settleWebhook('msg_gone_1', claimed['msg_gone_1']!.lease_token, { status: 'disabled', at: T + 1, error: 'answered 410 Gone', http_status: 410 });
+        await store.enqueueWebhooks([outboxMessage('msg_gone_3', T + 2, { body: body('visitor_iiii'), endpoint: gone })]);
+
+        const byId = Object.fromEntries((await allMessages()).map((m) => [m.id, m]));
+        expect(Object.fromEntries(Object.entries(byId).map(([id, m]) => [id, m.status]))).toEqual({
+          msg_deliver: 'delivered',
+          msg_fail: 'failed',
+          msg_retry: 'pending',
+          msg_gone_1: 'disabled',
+          msg_gone_2: 'disabled',
+          msg_gone_3: 'disabled',
+        });
+        for (const [id, v] of [['msg_deliver', 'visitor_dddd'], ['msg_fail', 'visitor_ffff'], ['msg_gone_1', 'visitor_gggg'], ['msg_gone_2', 'visitor_hhhh'], ['msg_gone_3', 'visitor_iiii']] as const) {
+          const kept = byId[id]!.body;
+          expect(kept, id).toBe(settledBody(body(v)));
+          expect(JSON.parse(kept), id).toEqual({ type: 'cart.abandoned', timestamp: new Date(T).toISOString(), data: { cart_id: `cart_${v}`, visitor_id: v }, redacted: true });
+          expect(kept, id).not.toMatch(/@example\.com|customer-7|Linen/);
+        }
+        // The retry still has everything it must send, and sends it.
+        expect(byId['msg_retry']!.body).toBe(body('visitor_rrrr'));
+        const [retry] = await store.claimWebhooks({ now: T + 30_000, leaseMs: 1000, limit: 10 });
+        expect(retry).toMatchObject({ id: 'msg_retry', body: body('visitor_rrrr'), attempts: 2 });
+        // The record an operator reads is intact: status, attempts, errors, when.
+        expect(byId['msg_fail']).toMatchObject({ attempts: 1, last_error: 'gave up', settled_at: T + 1 });
+      });
+
+      it('forgetCartEmails clears the email of closed carts (abandoned, ordered) closed before the time, and never of an open cart', async () => {
+        const ev = (v: string, name: string, props: Record<string, unknown>, ts: number, over: Partial<StoredEvent> = {}) =>
+          makeEvent(`evt_fg_${v}_${name.replace(/\W/g, '')}_${ts}`, { visitor_id: v, name, props, ts, received_at: ts, campaign_id: null, ...over });
+        const ident = (v: string, ts: number) => ev(v, 'Identify', { email: `${v}@example.com` }, ts, { type: 'identify' });
+        const add = (v: string, ts: number, product_id = 'sku-1') => ev(v, 'Product Added', { product_id, price: 10, quantity: 1 }, ts);
+        const OPEN = 'visitor_fg_open', ABANDONED = 'visitor_fg_aban', ORDERED = 'visitor_fg_ordr', LATER = 'visitor_fg_late';
+        await store.insertEvents([
+          ident(OPEN, T - 30 * DAY), add(OPEN, T - 30 * DAY), // open and idle for a month: may still be re-armed
+          ident(ABANDONED, T), add(ABANDONED, T),
+          ident(ORDERED, T), add(ORDERED, T), ev(ORDERED, 'Order Completed', { order_id: 'o-1', total: 10 }, T + 5),
+          ident(LATER, T), add(LATER, T),
+        ]);
+        const due = (await store.dueCarts(T + 60_000, 10)).filter((c) => c.visitor_id === ABANDONED || c.visitor_id === LATER);
+        const at: Record<string, number> = { [ABANDONED]: T + 60_000, [LATER]: T + 120_000 };
+        for (const cart of due) expect(await store.abandonCarts(at[cart.visitor_id]!, [{ cart, messages: [] }])).toHaveLength(1);
+
+        expect(await store.forgetCartEmails(T + 5)).toBe(0); // nothing closed before then
+        expect(await store.forgetCartEmails(T + 60_001)).toBe(2); // the order (T + 5) and the first abandonment
+        expect(await store.getCart(ORDERED)).toMatchObject({ email: null, state: 'ordered' });
+        const abandoned = await store.getCart(ABANDONED);
+        expect(abandoned).toMatchObject({ email: null, state: 'abandoned', abandoned_at: T + 60_000, total: 10 });
+        expect(await store.getCart(LATER)).toMatchObject({ email: `${LATER}@example.com`, state: 'abandoned' });
+        expect(await store.getCart(OPEN)).toMatchObject({ email: `${OPEN}@example.com`, state: 'open' });
+        expect(await store.forgetCartEmails(T + 9e9)).toBe(1); // LATER; the open cart keeps its email whatever the time
+        expect(await store.getCart(OPEN)).toMatchObject({ email: `${OPEN}@example.com` });
+        expect(await store.forgetCartEmails(T + 9e9)).toBe(0);
+
+        // Coming back: a new generation without an address is never due; a new identify makes it due again.
+        await store.insertEvents([add(ABANDONED, T + 2 * DAY, 'sku-2')]);
+        expect(await store.getCart(ABANDONED)).toMatchObject({ state: 'open', email: null, total: 20 });
+        expect((await store.dueCarts(T + 9e9, 10)).map((c) => c.visitor_id)).toEqual([OPEN]);
+        await store.insertEvents([ident(ABANDONED, T + 2 * DAY + 1)]);
+        expect((await store.dueCarts(T + 9e9, 10)).map((c) => c.visitor_id)).toEqual([OPEN, ABANDONED]);
       });
     });
 

@@ -1,12 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { DUE_QUERIES, MIGRATIONS, buildEventQuery, openSqliteStore } from '../server/store/sqlite';
+import { DUE_QUERIES, FORGET_EMAILS, MIGRATIONS, buildEventQuery, openSqliteStore } from '../server/store/sqlite';
 import type { Store } from '../server/store/types';
+import { settledBody } from '../server/webhooks/redact';
 import { makeEvent, runStoreContract } from './store.contract';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -112,7 +113,7 @@ describe('SQLite store specifics', () => {
     const full = openSqliteStore(freshFile());
     const normal = openSqliteStore(freshFile(), { synchronous: 'normal', busyTimeoutMs: 1234 });
     try {
-      expect(full.diagnostics()).toEqual({ journalMode: 'wal', synchronous: 'full', busyTimeoutMs: 5000, schemaVersion: MIGRATIONS.length });
+      expect(full.diagnostics()).toEqual({ journalMode: 'wal', synchronous: 'full', busyTimeoutMs: 5000, schemaVersion: MIGRATIONS.length, secureDelete: true });
       expect(normal.diagnostics()).toMatchObject({ journalMode: 'wal', synchronous: 'normal', busyTimeoutMs: 1234 });
     } finally {
       await full.close();
@@ -275,4 +276,125 @@ describe('SQLite store specifics', () => {
       await s.close();
     }
   }, 30_000);
+});
+
+describe('SQLite: deleted data is gone from the file', () => {
+  const T = 1_767_225_600_000;
+  /** Every byte of the database file and of its WAL (if one is left), as latin1 text: one byte, one character. */
+  const fileBytes = (file: string) => [file, `${file}-wal`].filter(existsSync).map((f) => readFileSync(f).toString('latin1')).join('\n');
+  const lead = (visitor_id: string, email: string) => JSON.stringify({ type: 'lead.captured', timestamp: new Date(T).toISOString(), data: { email, visitor_id, campaign_id: 'newsletter' } });
+
+  it('secure_delete: an erased visitor, a cleared cart email, a settled body and expired rows leave no bytes behind', async () => {
+    const file = freshFile();
+    const s = openSqliteStore(file);
+    const ev = (id: string, visitor_id: string, name: string, props: Record<string, unknown>, over: Partial<Parameters<typeof makeEvent>[1]> = {}) =>
+      makeEvent(id, { visitor_id, name, props, campaign_id: null, ts: T, received_at: T, ...over });
+    // Erased: a visitor with a cart, a lead message and an event whose props name them.
+    await s.insertEvents([
+      ev('evt_erase_0001', 'visitor_erased_01', 'Identify', { email: 'erased.person@example.com', plan: 'erased-plan-marker' }, { type: 'identify' }),
+      ev('evt_erase_0002', 'visitor_erased_01', 'Product Added', { product_id: 'erased-product-marker', price: 1 }),
+    ]);
+    await s.enqueueWebhooks([{ id: 'msg_erased_01', endpoint: 'https://crm.example/h', body: lead('visitor_erased_01', 'erased.person@example.com'), created_at: T, next_attempt_at: T, visitor_id: 'visitor_erased_01' }]);
+    // Settled: delivered, its body redacted in place.
+    await s.enqueueWebhooks([{ id: 'msg_settled_1', endpoint: 'https://crm.example/h', body: lead('visitor_settled_1', 'settled.person@example.com'), created_at: T, next_attempt_at: T, visitor_id: 'visitor_settled_1' }]);
+    // Forgotten: an abandoned cart's email, cleared a week later.
+    await s.insertEvents([
+      ev('evt_forget_001', 'visitor_forget_01', 'Identify', { email: 'forgotten.person@example.com' }, { type: 'identify' }),
+      ev('evt_forget_002', 'visitor_forget_01', 'Product Added', { product_id: 'sku-1', price: 1 }),
+    ]);
+    // Expired: old events.
+    await s.insertEvents([ev('evt_expire_001', 'visitor_expire_01', 'Page Viewed', { title: 'expired-title-marker' }, { received_at: T - 1_000 })]);
+    // A neighbour whose data stays.
+    await s.insertEvents([
+      ev('evt_kept_00001', 'visitor_kept_0001', 'Identify', { email: 'kept.person@example.com' }, { type: 'identify' }),
+      ev('evt_kept_00002', 'visitor_kept_0001', 'Product Added', { product_id: 'kept-product-marker', price: 1 }),
+    ]);
+
+    for (const m of await s.claimWebhooks({ now: T, leaseMs: 1000, limit: 10 }))
+      if (m.id === 'msg_settled_1') await s.settleWebhook(m.id, m.lease_token, { status: 'delivered', at: T + 1, http_status: 200 });
+    const [cart] = (await s.dueCarts(T + 1, 10)).filter((c) => c.visitor_id === 'visitor_forget_01');
+    expect(await s.abandonCarts(T + 1, [{ cart: cart!, messages: [] }])).toHaveLength(1);
+    expect(await s.eraseVisitor('visitor_erased_01')).toMatchObject({ events: 2, carts: 1, messages: 1 });
+    expect(await s.forgetCartEmails(T + 2)).toBe(1);
+    expect(await s.deleteExpired(T)).toMatchObject({ events: 1 });
+    expect(s.diagnostics().secureDelete).toBe(true);
+    await s.close(); // checkpoints the WAL into the file
+
+    const bytes = fileBytes(file);
+    for (const gone of ['erased.person', 'visitor_erased_01', 'erased-plan-marker', 'erased-product-marker', 'settled.person', 'forgotten.person', 'expired-title-marker'])
+      expect(bytes.includes(gone), gone).toBe(false);
+    // The scan finds what is still there (so an empty result means something).
+    for (const kept of ['kept.person@example.com', 'kept-product-marker', 'visitor_settled_1', 'visitor_forget_01']) expect(bytes.includes(kept), kept).toBe(true);
+  });
+
+  it('an erasure is gone from the file and the WAL at once, while the store stays open (the WAL is checkpointed and truncated)', async () => {
+    const file = freshFile();
+    const s = openSqliteStore(file);
+    try {
+      const e = (id: string, visitor_id: string, marker: string) =>
+        makeEvent(id, { visitor_id, campaign_id: null, name: 'Identify', type: 'identify', props: { email: `${marker}@example.com`, plan: marker } });
+      await s.insertEvents([e('evt_wal_erase1', 'visitor_walerase1', 'wal-erased-marker'), e('evt_wal_kept01', 'visitor_walkept01', 'wal-kept-marker')]);
+      expect(fileBytes(file)).toContain('wal-erased-marker'); // written (to the WAL, at least)
+      await s.eraseVisitor('visitor_walerase1');
+      const bytes = fileBytes(file);
+      expect(bytes).not.toContain('wal-erased-marker');
+      expect(bytes).not.toContain('visitor_walerase1');
+      expect(bytes).toContain('wal-kept-marker');
+      expect(existsSync(`${file}-wal`) ? readFileSync(`${file}-wal`).length : 0).toBe(0);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('(the control: without secure_delete the same delete leaves the bytes in the file)', () => {
+    const file = freshFile();
+    const raw = new Database(file);
+    raw.pragma('journal_mode = WAL');
+    raw.pragma('secure_delete = OFF');
+    raw.exec('CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)');
+    raw.prepare('INSERT INTO t (v) VALUES (?)').run('deleted.but.there@example.com');
+    raw.prepare('INSERT INTO t (v) VALUES (?)').run('kept@example.com');
+    raw.exec('DELETE FROM t WHERE k = 1');
+    raw.close();
+    expect(fileBytes(file)).toContain('deleted.but.there@example.com');
+  });
+
+  it('the upgrade redacts the bodies of messages settled before it, and leaves pending ones whole', async () => {
+    const file = freshFile();
+    const old = new Database(file);
+    for (const step of MIGRATIONS.slice(0, 4)) old.exec(step);
+    old.pragma('user_version = 4');
+    const insert = old.prepare(`INSERT INTO webhook_outbox (id, endpoint, body, created_at, status, next_attempt_at, settled_at, visitor_id) VALUES (?, 'https://crm.example/h', ?, 1, ?, 1, ?, 'visitor_upgrade_1')`);
+    insert.run('msg_up_delivered', lead('visitor_upgrade_1', 'delivered.before@example.com'), 'delivered', 2);
+    insert.run('msg_up_failed', lead('visitor_upgrade_1', 'failed.before@example.com'), 'failed', 2);
+    insert.run('msg_up_pending', lead('visitor_upgrade_1', 'pending.before@example.com'), 'pending', null);
+    old.close();
+    const s = openSqliteStore(file);
+    try {
+      const byId = Object.fromEntries((await s.listWebhooks()).map((m) => [m.id, m.body]));
+      expect(byId).toEqual({
+        msg_up_delivered: settledBody(lead('visitor_upgrade_1', 'delivered.before@example.com')),
+        msg_up_failed: settledBody(lead('visitor_upgrade_1', 'failed.before@example.com')),
+        msg_up_pending: lead('visitor_upgrade_1', 'pending.before@example.com'),
+      });
+    } finally {
+      await s.close();
+    }
+    const bytes = fileBytes(file);
+    expect(bytes).not.toContain('delivered.before');
+    expect(bytes).not.toContain('failed.before');
+    expect(bytes).toContain('pending.before@example.com');
+  });
+
+  it('forgetCartEmails is served by its partial index', async () => {
+    const file = freshFile();
+    await openSqliteStore(file).close();
+    const raw = new Database(file, { readonly: true });
+    try {
+      const plan = (raw.prepare(`EXPLAIN QUERY PLAN ${FORGET_EMAILS}`).all(1) as Array<{ detail: string }>).map((r) => r.detail).join(' | ');
+      expect(plan).toMatch(/USING INDEX carts_closed_email/);
+    } finally {
+      raw.close();
+    }
+  });
 });

@@ -39,7 +39,12 @@ export function buildContext(win: Window, identity: Identity, profile: Profile, 
   }
   const date = new Date(now);
   const locale = win.navigator.language || '';
-  const orders: RuleContext['orders'] = { count: profile.orders.count, total: profile.orders.total, categories: profile.orders.categories };
+  const orders: RuleContext['orders'] = {
+    count: profile.orders.count,
+    total: profile.orders.total,
+    categories: profile.orders.categories,
+    products: profile.orders.products ?? [],
+  };
   if (profile.orders.last !== undefined) orders.days_since_last = Math.floor((now - profile.orders.last) / 86_400_000);
   const loc = server?.location;
   const geo: RuleContext['geo'] = {};

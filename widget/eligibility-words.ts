@@ -5,7 +5,7 @@ import { showLayers, staticLayers, type Reason } from './eligibility';
 
 const DAY = 86_400_000;
 
-export const STATIC_LAYER_NAMES = ['schedule', 'schedule', 'pages', 'audience', 'frequency', 'recontact', 'conversion'] as const;
+export const STATIC_LAYER_NAMES = ['preferences', 'schedule', 'schedule', 'pages', 'audience', 'frequency', 'recontact', 'conversion'] as const;
 export const SHOW_LAYER_NAMES = ['slot', 'fatigue budget'] as const;
 
 const ago = (ms: number) => {
@@ -15,6 +15,8 @@ const ago = (ms: number) => {
 
 /** Each code: its layer, and its reason from its figures. */
 const WORDS: Record<string, [layer: string, say: (...a: any[]) => string]> = {
+  prefs: ['preferences', (level: string) => ({ fewer: 'the shopper asked for fewer offers (no modals)', bars: 'the shopper asked for no pop-ups (bars only)' })[level] ?? 'the shopper turned offers off'],
+  topic: ['preferences', (topic: string) => `the shopper turned off the topic "${topic}"`],
   early: ['schedule', () => 'not started yet'],
   ended: ['schedule', () => 'ended'],
   page: ['pages', (path: string) => `not on this page (${path})`],

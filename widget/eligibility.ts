@@ -1,11 +1,11 @@
 // Whether a campaign may show: a pure filter in layers over data and `now` (no DOM, no storage, no clock).
 // Every layer names why it stopped a campaign, so debug mode can explain each decision in words.
 //
-//   before the trigger is armed   schedule → pages → audience → frequency → recontact → conversion
+//   before the trigger is armed   preferences → schedule → pages → audience → frequency → recontact → conversion
 //   when the trigger fires        the same again (the page may have changed), then
 //                                 slot free (one bar per edge, one card per corner, one modal at a time) → fatigue budget (modals only)
 //   among campaigns firing together, the highest priority goes first (ties: order in the file).
-import type { Fatigue, Frequency, PublicCampaign, Rule } from '../server/schema';
+import type { Fatigue, Frequency, PublicCampaign, Rule, ShopperPreferences } from '../server/schema';
 import type { History } from './history';
 import { matchesPages } from './pages';
 
@@ -18,6 +18,8 @@ export interface EligibilityContext {
   /** The current session's id. */
   session: string;
   history: History;
+  /** What the shopper chose in the preference centre; none chosen is "all offers". */
+  prefs?: ShopperPreferences | undefined;
   /**
    * Judges an audience rule: undefined when it holds, else why not. The rule engine is loaded only for configs
    * that target (see engine.ts); without it every audience fails closed.
@@ -47,13 +49,25 @@ export const isInterrupting = (c: PublicCampaign): boolean => INTERRUPTING.inclu
 
 /** Where a campaign appears (every `*_bar` type is a bar): two campaigns never share one (two bars at the bottom would stack). */
 export function slotOf(c: PublicCampaign): string {
-  return isInterrupting(c) ? 'modal' : (/bar$/.test(c.type) ? 'bar:' : 'card:') + ('position' in c ? c.position : '');
+  return isInterrupting(c) ? 'modal' : (isBar(c) ? 'bar:' : 'card:') + ('position' in c ? c.position : '');
 }
 
 const limits = (f: PublicCampaign['frequency']): Frequency =>
   f === 'once' ? { max_impressions: 1 } : f === 'once_per_session' ? { per_session: 1 } : f === 'always' ? {} : f;
 
+const isBar = (c: PublicCampaign) => /bar$/.test(c.type);
+
 export const staticLayers: Layer<EligibilityContext>[] = [
+  // The shopper's own choice comes first: "fewer" drops modals (and halves the budget, below), "bars" keeps bars
+  // only, "none" everything; a campaign about a topic they turned off never shows.
+  (c, x) => {
+    const p = x.prefs;
+    if (!p) return undefined;
+    const l = p.level;
+    if (l == 'none' || (l == 'bars' && !isBar(c)) || (l == 'fewer' && c.type == 'modal')) return ['prefs', l];
+    const t = c.topics?.find((t) => p.off.includes(t));
+    return t ? ['topic', t] : undefined;
+  },
   (c, x) => (c.schedule?.start !== undefined && x.now < c.schedule.start ? ['early'] : undefined),
   (c, x) => (c.schedule?.end !== undefined && x.now >= c.schedule.end ? ['ended'] : undefined),
   (c, x) => (matchesPages(c.pages, x.path) ? undefined : ['page', x.path]),
@@ -87,10 +101,14 @@ export const showLayers: Layer<ShowContext>[] = [
   (c, x) => (x.taken.has(slotOf(c)) ? ['slot', slotOf(c)] : undefined),
   (c, x) => {
     if (!isInterrupting(c)) return undefined;
+    // "Fewer offers": half the budget, rounded down.
+    const f = x.prefs?.level == 'fewer' ? 2 : 1;
+    const perSession = Math.floor(x.fatigue.modals_per_session / f);
+    const perDay = Math.floor(x.fatigue.modals_per_day / f);
     const session = x.history.interruptions.filter(([, s]) => s === x.session).length;
-    if (session >= x.fatigue.modals_per_session) return ['budget', session, x.fatigue.modals_per_session];
+    if (session >= perSession) return ['budget', session, perSession];
     const day = x.history.interruptions.filter(([t]) => x.now - t < DAY).length;
-    if (day >= x.fatigue.modals_per_day) return ['daily', day, x.fatigue.modals_per_day];
+    if (day >= perDay) return ['daily', day, perDay];
     return undefined;
   },
 ];

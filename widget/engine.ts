@@ -6,7 +6,7 @@
 // of the last page are stopped first, so nothing fires for a page the shopper has left. When triggers fire, the
 // campaigns that fired together are ranked by priority and shown while their slot is free and the fatigue
 // budget allows; a modal also needs the cross-tab lock, so two tabs never interrupt at once.
-import type { EventInput, PublicCampaign, PublicConfig, Rule } from '../server/schema';
+import type { EventInput, PublicCampaign, PublicConfig, Rule, ShopperPreferences } from '../server/schema';
 import { createConfigClient } from './config-client';
 import { isTouch, utmOf } from './context';
 import { blocker, byPriority, choose, eligible, isInterrupting, slotOf, staticLayers, type EligibilityContext, type ShowContext } from './eligibility';
@@ -18,6 +18,9 @@ import { applyEvent, applyTraits, cartItems, emptyProfile, isProfile, type Profi
 import { watchRoute } from './route';
 import { isDebug, report, safe } from './safe';
 import type * as CartAdapters from './lazy/cart';
+import type * as Cmp from './lazy/cmp';
+import type * as Prefs from './lazy/prefs';
+import type { PrefsHost } from './lazy/prefs';
 import type * as Debug from './lazy/debug';
 import type * as Targeting from './lazy/targeting';
 import type { KV } from './storage';
@@ -33,7 +36,7 @@ export interface EngineOptions {
   api: string;
   /** Base URL the campaign UI modules are loaded from. */
   uiBase: string;
-  /** Campaign type → UI module file name (content-hashed), from the build. */
+  /** Campaign type or lazy part → the content hash in its file name (`exit_offer` → exit-offer-<hash>.js), from the build. */
   uiFiles: Record<string, string>;
   nonce?: string | undefined;
   state: KV;
@@ -86,6 +89,8 @@ export function createEngine(o: EngineOptions): Engine {
   const held: EventInput[] = [];
   /** What kairos('consent', …) said, on this device. */
   let consent: { analytics?: unknown } | undefined;
+  /** What the shopper chose in the preference centre (stored on the device; on the server too once identified). */
+  let prefs: ShopperPreferences | undefined;
   /** The campaigns that lost the last decision: offered again if a winner turns out to have nothing to show. */
   let lost: typeof fired = [];
   let started = false;
@@ -107,24 +112,56 @@ export function createEngine(o: EngineOptions): Engine {
 
   /**
    * Consent (config privacy): with Global Privacy Control (or Do Not Track, if the config says) nothing is sent,
-   * ever. Until the config is known, and under `consent: required` until kairos('consent', { analytics: true }),
-   * events wait in memory only (never in the outbox), at most 100, and go when allowed; a page left before that
-   * sends none of them.
+   * ever. Until the config is known, and under `consent: required` or `cmp` until consent to analytics (from
+   * kairos('consent', { analytics: true }) or the consent platform, lazy/cmp.ts), events wait in memory only
+   * (never in the outbox), at most 100, and go when allowed; a page left before that sends none of them.
    */
-  function send(ev: EventInput): void {
+  const allowed = () => config && (!/^(required|cmp)$/.test(config.privacy?.consent!) || consent?.analytics);
+  const gpc = () => {
     const n = navigator as Navigator & { globalPrivacyControl?: boolean };
-    if (n.globalPrivacyControl || (config?.privacy?.respect_dnt && n.doNotTrack == '1')) return;
-    if (config && (config.privacy?.consent != 'required' || consent?.analytics)) transport.send(ev);
+    return n.globalPrivacyControl || (config?.privacy?.respect_dnt && n.doNotTrack == '1');
+  };
+  /** The visitor id presence heartbeats may carry: none (counted by nobody) under GPC or before consent. */
+  const presenceId = () => (gpc() || !allowed() ? '' : identity!.visitorId);
+  function send(ev: EventInput): void {
+    if (gpc()) return;
+    if (allowed()) transport.send(ev);
     else if (held.length < 100) held.push(ev);
   }
-  const release = () => held.splice(0).forEach(send);
 
-  const persistProfile = () => o.state.set('profile', profile).catch((e) => report('profile', e));
+  /**
+   * The device under the same rule: until allowed, what the engine keeps about the shopper (visitor id, session,
+   * profile, history, offer grants) is written to memory only — reads see it — and goes to IndexedDB when allowed;
+   * a page left before that stores none of it. The config cache, the consent and the preference choice identify
+   * nobody and are stored at once (o.state).
+   */
+  const pending = new Map<string, (old: unknown) => unknown>();
+  const state: KV = {
+    ...o.state,
+    get: async <T,>(k: string) => {
+      const v = await o.state.get<T>(k);
+      const op = pending.get(k);
+      return (op ? op(v) : v) as T;
+    },
+    set: (k, v) => state.update(k, () => v),
+    update<T>(k: string, fn: (old: T | undefined) => T) {
+      if (allowed()) return o.state.update(k, fn);
+      const op = pending.get(k);
+      pending.set(k, (v) => fn((op ? op(v) : v) as T | undefined));
+      return Promise.resolve();
+    },
+  };
+  function release(): void {
+    held.splice(0).forEach(send);
+    if (allowed()) pending.forEach((fn, k) => state.update(k, fn).catch((e) => report('storage', e))), pending.clear();
+  }
+
+  const persistProfile = () => state.set('profile', profile).catch((e) => report('profile', e));
   /** Applies a change here at once, and to the stored record in one transaction (see history.ts). */
   const change = (op: (h: History) => History) => {
     if (o.preview) return;
     history = op(history);
-    updateHistory(o.state, op).catch((e) => report('history', e));
+    updateHistory(state, op).catch((e) => report('history', e));
   };
 
   function pageView(props?: unknown): void {
@@ -165,6 +202,9 @@ export function createEngine(o: EngineOptions): Engine {
     page(props) {
       pageView(props);
     },
+    preferences() {
+      withPrefs((m, h) => m.open(h));
+    },
     consent(choice) {
       consent = plain(choice);
       o.state.set('consent', consent).catch((e) => report('consent', e));
@@ -175,7 +215,8 @@ export function createEngine(o: EngineOptions): Engine {
       const id = String(userId);
       const t = plain(traits);
       whenReady(() => {
-        identity!.setUser(id);
+        // A shopper new to this device: their preferences follow them from the server (the newer choice wins).
+        if (identity!.userId != id) identity!.setUser(id), withPrefs((m, h) => m.pull(h));
         profile = applyTraits(profile, t);
         persistProfile();
       });
@@ -194,6 +235,7 @@ export function createEngine(o: EngineOptions): Engine {
       path: location.pathname,
       session: identity!.session(now),
       history,
+      prefs,
       audience: t
         ? (rule: Rule) => {
             const r = t.explain(rule, rules!, config?.segments ?? {});
@@ -203,26 +245,26 @@ export function createEngine(o: EngineOptions): Engine {
     };
   };
 
+  /** A module from kairos-ui/: a campaign type's UI, the preference centre, or a lazy part of the engine. */
+  const load = <T,>(name: string): Promise<T> => {
+    const hash = o.uiFiles[name];
+    return hash ? import(/* @vite-ignore */ new URL(`${name.replace(/_/g, '-')}-${hash}.js`, o.uiBase).href) : Promise.reject(Error('no module ' + name));
+  };
+
   /** Engine code kept out of the first script (widget/lazy/*): imported from kairos-ui/ when first needed. */
   const chunks = new Map<string, Promise<unknown>>();
   function chunk<T extends { setDebug(on: boolean): void }>(name: string): Promise<T> {
     let p = chunks.get(name) as Promise<T> | undefined;
-    if (!p) {
-      const file = o.uiFiles[name];
-      p = file
-        ? (import(/* @vite-ignore */ new URL(file, o.uiBase).href) as Promise<T>).then((m) => (m.setDebug(isDebug()), m))
-        : Promise.reject(new Error(`no ${name} chunk in this build`));
-      chunks.set(name, p);
-    }
+    if (!p) chunks.set(name, (p = load<T>(name).then((m) => (m.setDebug(isDebug()), m))));
     return p;
   }
 
   /**
-   * Loads the rule engine if this config targets anyone; without it, audiences fail closed. Rules on location or
-   * weather wait for GET /v1/context without holding anything up: when it answers, triggers are armed again.
+   * Loads the rule engine if this config targets anyone (or its copy names the weather or the location); without
+   * it, audiences fail closed. GET /v1/context is awaited by nothing: when it answers, triggers are armed again.
    */
   async function loadTargeting(c: PublicConfig | undefined): Promise<void> {
-    if (!c?.campaigns.some((x) => x.audience)) return;
+    if (!c || !/"audience"|\{\{\s*(geo|weather)\./.test(JSON.stringify(c.campaigns))) return;
     try {
       targeting ??= await chunk<typeof Targeting>('targeting');
       targeting.ready(c, o.api, safe('context', () => arm(false)));
@@ -240,11 +282,11 @@ export function createEngine(o: EngineOptions): Engine {
   function arm(newPage: boolean): void {
     if (!config || !identity) return;
     const x = context();
-    // A campaign on screen stays while its schedule and pages still hold (the first three layers; its own
+    // A campaign on screen stays while the shopper's preferences, its schedule and pages still hold (the first four layers; its own
     // impression may have used up its frequency, and that must not take it down).
     for (const [id, s] of shown) {
       const current = config.campaigns.find((c) => c.id === id);
-      if (!current || JSON.stringify(current) !== s.json || blocker(current, x, staticLayers.slice(0, 3))) hide(id);
+      if (!current || JSON.stringify(current) !== s.json || blocker(current, x, staticLayers.slice(0, 4))) hide(id);
     }
     if (newPage) {
       armed.forEach((stop) => stop());
@@ -261,8 +303,8 @@ export function createEngine(o: EngineOptions): Engine {
       cartItems: cartItems(profile),
       newSession: identity.newSession,
       api: o.api,
-      visitorId: identity.visitorId,
-      load: (name: 'exit_intent' | 'presence') => chunk<never>(name),
+      visitorId: presenceId(),
+      load: (name: string) => chunk<never>(name),
     };
     for (const c of eligible(config.campaigns, x)) {
       if (armed.has(c.id) || shown.has(c.id)) continue;
@@ -280,7 +322,7 @@ export function createEngine(o: EngineOptions): Engine {
     fired = [];
     if (!config) return;
     // Another tab may have shown or dismissed something meanwhile: its record counts here too.
-    history = await loadHistory(o.state);
+    history = await loadHistory(state);
     const x: ShowContext = { ...context(), fatigue: config.fatigue, taken: new Set([...shown.values()].map((s) => slotOf(s.campaign))) };
     const campaigns = byPriority(batch.map(([c]) => c));
     const winners = choose(campaigns, x);
@@ -304,7 +346,32 @@ export function createEngine(o: EngineOptions): Engine {
       change((h) => recordClick(h, c.id, now));
       emit({ type: 'track', name: 'Campaign Clicked', campaign_id: c.id, props: { type: c.type, url } });
     }),
+    preferences: () => withPrefs((m, h) => m.open(h), c.id),
   });
+
+  /**
+   * The preference centre (lazy/prefs.ts): the panel, from a campaign's link (`from`) or kairos('preferences'), and
+   * the server copy. A choice is obeyed at once: campaigns on screen that it rules out go, triggers are armed again.
+   */
+  const withPrefs = (f: (m: typeof Prefs, h: PrefsHost) => unknown, from?: string) =>
+    chunk<typeof Prefs>('prefs')
+      .then((m) =>
+        f(m, {
+          api: o.api,
+          visitorId: identity!.visitorId,
+          user: identity!.userId,
+          prefs,
+          topics: config?.preferences?.topics ?? [],
+          nonce: o.nonce,
+          set(p, saved) {
+            prefs = p;
+            o.state.set('prefs', p).catch((e) => report('preferences', e));
+            arm(false);
+            if (saved) emit({ type: 'track', name: 'Preferences Changed', campaign_id: from, props: { level: p.level, off: p.off.join(' ') } });
+          },
+        }),
+      )
+      .catch((e) => report('preferences', e));
 
   function hide(id: string): void {
     const entry = shown.get(id);
@@ -315,21 +382,25 @@ export function createEngine(o: EngineOptions): Engine {
   }
 
   async function show(c: PublicCampaign, signal: string | undefined, session: string): Promise<void> {
-    const file = o.uiFiles[c.type];
-    if (!file) return report('no UI for', c.type);
     const entry: Shown = { campaign: c, json: JSON.stringify(c) };
     shown.set(c.id, entry); // the slot is taken from now on
     try {
-      const ui = (await import(/* @vite-ignore */ new URL(file, o.uiBase).href)) as { show: ShowCampaign };
+      const ui = await load<{ show: ShowCampaign }>(c.type);
       const env = {
         api: o.api,
         visitorId: identity!.visitorId,
+        presenceId: presenceId(),
         session,
-        state: o.state,
+        state,
         get profile() {
           return profile;
         },
         onEvent,
+        traits(t: Props) {
+          profile = applyTraits(profile, t);
+          persistProfile();
+        },
+        preferences: config?.preferences,
         currency: config?.cart?.currency ?? 'EUR',
         nonce: o.nonce,
         preview: !!o.preview,
@@ -360,17 +431,23 @@ export function createEngine(o: EngineOptions): Engine {
   }
 
   const loadState = async () => {
-    const [h, p, c] = await Promise.all([loadHistory(o.state), o.state.get<unknown>('profile'), o.state.get<typeof consent>('consent')]);
+    const [h, p, c, f] = await Promise.all([
+      loadHistory(state),
+      state.get<unknown>('profile'),
+      o.state.get<typeof consent>('consent'),
+      o.state.get<ShopperPreferences>('prefs'),
+    ]);
     history = h;
     if (isProfile(p)) profile = p;
     consent ??= c;
+    prefs = f;
   };
 
   return {
     call(args) {
       const [command, ...rest] = args;
       const run = typeof command === 'string' ? commands[command] : undefined;
-      if (!run) throw new TypeError(`unknown command ${command}; use track, page, identify or consent`);
+      if (!run) throw new TypeError(`unknown command ${command}; use track, page, identify, consent or preferences`);
       run(...rest);
     },
 
@@ -380,7 +457,7 @@ export function createEngine(o: EngineOptions): Engine {
       addEventListener('pagehide', leave);
       document.addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && leave());
       if (o.preview) {
-        identity = await loadIdentity(o.state);
+        identity = await loadIdentity(state);
         const c = await (await chunk<typeof Debug>('debug')).previewCampaign(o.api, o.preview);
         return c && show(c, undefined, '');
       }
@@ -398,7 +475,7 @@ export function createEngine(o: EngineOptions): Engine {
       const fresh = configs.fetchFresh();
       if (isDebug()) debug = await chunk<typeof Debug>('debug').catch(() => undefined);
       await loadState();
-      identity = await loadIdentity(o.state);
+      identity = await loadIdentity(state);
       early.splice(0).forEach((f) => f());
       transport.restore().catch((e) => report('outbox', e));
 
@@ -416,6 +493,11 @@ export function createEngine(o: EngineOptions): Engine {
         release(); // events held while no config was known (a first visit, a slow server)
         arm(false);
       }
+      // The consent platform's answers (lazy/cmp.ts), under `consent: cmp`.
+      if (config?.privacy?.consent == 'cmp')
+        chunk<typeof Cmp>('cmp')
+          .then((m) => m.watch(window, commands['consent']!))
+          .catch((e) => report('cmp', e));
       // Cart adapters other than kairos('track') calls (lazy/cart.ts): started once, with the newest config.
       if (config?.cart?.adapters.some((a) => a.type != 'events'))
         chunk<typeof CartAdapters>('cart')

@@ -16,7 +16,8 @@ export interface Profile {
   cart: Record<string, CartLine>;
   /** ISO 4217 code of the cart, from the events' `currency`; absent until an event says. */
   currency?: string;
-  orders: { count: number; total: number; categories: string[]; last?: number };
+  /** `products`: ids bought, most recent last (absent in profiles stored before it existed). */
+  orders: { count: number; total: number; categories: string[]; products?: string[]; last?: number };
   traits: Record<string, string | number | boolean | null>;
 }
 
@@ -94,8 +95,9 @@ export function applyEvent(profile: Profile, name: string, props: Props, now: nu
       const products = productsOf(props);
       const total = num(props?.['total']) ?? num(props?.['revenue']) ?? 0;
       let categories = profile.orders.categories;
-      for (const item of products) categories = remember(categories, str(item['category']));
-      return { ...profile, cart: {}, orders: { count: profile.orders.count + 1, total: profile.orders.total + total, categories, last: now } };
+      let bought = profile.orders.products ?? [];
+      for (const item of products) (categories = remember(categories, str(item['category']))), (bought = remember(bought, str(item['product_id']) ?? str(item['id'])));
+      return { ...profile, cart: {}, orders: { count: profile.orders.count + 1, total: profile.orders.total + total, categories, products: bought, last: now } };
     }
     default:
       return profile;

@@ -43,7 +43,7 @@ export interface RuleContext {
   session: { page_views: number };
   viewed: { categories: string[]; products: string[] };
   cart: { items: number; value: number; categories: string[] };
-  orders: { count: number; total: number; categories: string[]; days_since_last?: number };
+  orders: { count: number; total: number; categories: string[]; products: string[]; days_since_last?: number };
   traits: Record<string, string | number | boolean | null>;
   geo: { country?: string; region?: string; city?: string };
   /** From GET /v1/context when the config tests the weather; absent until (and unless) it answers. */

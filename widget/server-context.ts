@@ -6,7 +6,8 @@ import type { ContextAnswer } from '../server/context';
 import type { PublicConfig } from '../server/schema';
 import { report } from './safe';
 
-const KEY = 'kairos:context';
+/** Where the answer is kept for the visit (also read by campaign copy for `{{weather.*}}` tags, ui/copy.ts). */
+export const CONTEXT_KEY = 'kairos:context';
 const FRESH_MS = 15 * 60_000;
 const TIMEOUT_MS = 3000;
 
@@ -16,9 +17,8 @@ let pending: Promise<void> | undefined;
 /** The last answer, if any. */
 export const serverContext = (): ContextAnswer | undefined => answer;
 
-/** Does any audience or segment test the location or the weather? */
-export const needsContext = (c: PublicConfig): boolean =>
-  /"(geo\.|weather)/.test(JSON.stringify([c.segments, c.campaigns.map((x) => x.audience)]));
+/** Does any audience or segment test the location or the weather, or any copy name them (`{{weather.max_temp_c}}`)? */
+export const needsContext = (c: PublicConfig): boolean => /"(geo\.|weather)|\{\{\s*(geo|weather)\./.test(JSON.stringify([c.segments, c.campaigns]));
 
 /**
  * Makes sure the answer is there or on its way when `config` needs it; calls `changed` once a fetched answer
@@ -27,7 +27,7 @@ export const needsContext = (c: PublicConfig): boolean =>
 export function ready(config: PublicConfig, api: string, changed: () => void): void {
   if (answer || pending || !needsContext(config)) return;
   try {
-    const kept = JSON.parse(sessionStorage.getItem(KEY) ?? 'null') as { at: number; body: ContextAnswer } | null;
+    const kept = JSON.parse(sessionStorage.getItem(CONTEXT_KEY) ?? 'null') as { at: number; body: ContextAnswer } | null;
     if (kept && Date.now() - kept.at < FRESH_MS && kept.at <= Date.now()) {
       answer = kept.body;
       return;
@@ -42,7 +42,7 @@ export function ready(config: PublicConfig, api: string, changed: () => void): v
       if (!r.ok) throw new Error(`context: ${r.status}`);
       answer = (await r.json()) as ContextAnswer;
       try {
-        sessionStorage.setItem(KEY, JSON.stringify({ at: Date.now(), body: answer }));
+        sessionStorage.setItem(CONTEXT_KEY, JSON.stringify({ at: Date.now(), body: answer }));
       } catch {
         // full or unavailable: the next page asks again
       }

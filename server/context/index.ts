@@ -2,8 +2,8 @@
 // for campaign rules that need no personal data.
 //
 // Location, first that answers: the CDN geo headers the config trusts (`context.geo_headers`), the GeoIP file
-// (`context.geoip_file`, looked up by the socket's address — never X-Forwarded-For), the shop's own
-// (`context.location`); else null. Coordinates are rounded to 0.1° (about 10 km) before anything uses them.
+// (`context.geoip_file`, looked up by the socket's address, or by X-Forwarded-For only as far as
+// KAIROS_TRUST_PROXY_HOPS trusts it), the shop's own (`context.location`); else null. Coordinates are rounded to 0.1° (about 10 km) before anything uses them.
 // Weather: the configured provider for that 0.1° cell (server/context/weather), or null.
 //
 // Everything is read from the live config on each request, so a hot reload of `context` applies at once.

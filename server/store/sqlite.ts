@@ -30,6 +30,8 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { applyCartEvents, isCartRelevant, itemCount, type CartEvent } from '../carts';
 import { storedProps, stripQuery } from '../events';
+import type { ShopperPreferences } from '../schema';
+import { settledBody } from '../webhooks/redact';
 import type {
   ClaimedMessage,
   EventQuery,
@@ -76,7 +78,14 @@ export interface SqliteStore extends Store {
   readonly file: string;
   stats(): SqliteStoreStats;
   /** The connection's settings as SQLite reports them (for /healthz and tests). */
-  diagnostics(): { journalMode: string; synchronous: 'off' | 'normal' | 'full' | 'extra'; busyTimeoutMs: number; schemaVersion: number };
+  diagnostics(): {
+    journalMode: string;
+    synchronous: 'off' | 'normal' | 'full' | 'extra';
+    busyTimeoutMs: number;
+    schemaVersion: number;
+    /** PRAGMA secure_delete: deleted content is overwritten with zeros (always on). */
+    secureDelete: boolean;
+  };
 }
 
 /**
@@ -167,6 +176,25 @@ export const MIGRATIONS: readonly string[] = [
   // 4: privacy. Outbox messages name the visitor they are about, so erasing a visitor reaches them too.
   `ALTER TABLE webhook_outbox ADD COLUMN visitor_id TEXT;
    CREATE INDEX webhook_outbox_visitor ON webhook_outbox (visitor_id) WHERE visitor_id IS NOT NULL;`,
+
+  // 5: personal data only as long as delivery needs it. A settled message (delivered, failed, disabled) keeps a
+  // redacted body (server/webhooks/redact.ts; kairos_settled_body is registered on the connection before
+  // migrating), also for the messages settled before this step. carts_closed_email serves forgetCartEmails: closed
+  // generations (abandoned, ordered) still holding an address, by the time they closed.
+  `UPDATE webhook_outbox SET body = kairos_settled_body(body) WHERE status <> 'pending';
+   CREATE INDEX carts_closed_email ON carts (coalesce(abandoned_at, last_activity, 0)) WHERE email IS NOT NULL AND state <> 'open';`,
+
+  // 6: offer preferences of identified shoppers (the preference centre), so they follow them to other devices.
+  // `off` is a JSON array of topic ids; `at` is when the shopper chose (the newest choice wins).
+  `CREATE TABLE preferences (
+     user_id    TEXT    NOT NULL PRIMARY KEY,
+     visitor_id TEXT    NOT NULL,
+     level      TEXT    NOT NULL CHECK (level IN ('all', 'fewer', 'bars', 'none')),
+     off        TEXT    NOT NULL,
+     at         INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL
+   ) STRICT;
+   CREATE INDEX preferences_visitor ON preferences (visitor_id);`,
 ];
 
 const COLUMNS =
@@ -229,6 +257,13 @@ export const DUE_QUERIES = {
            WHERE status = 'pending' AND next_attempt_at <= @now AND (lease_until IS NULL OR lease_until < @now)
            ORDER BY next_attempt_at, rowid LIMIT @limit`,
 } as const;
+
+/**
+ * Store.forgetCartEmails: closed generations (abandoned: since abandoned_at; ordered: since the order, their last
+ * activity) still holding an address; served by the partial index carts_closed_email (exported for that test).
+ */
+export const FORGET_EMAILS =
+  `UPDATE carts SET email = NULL WHERE email IS NOT NULL AND state <> 'open' AND coalesce(abandoned_at, last_activity, 0) < ?` as const;
 
 const OUTBOX_STATUSES: readonly OutboxStatus[] = ['pending', 'delivered', 'failed', 'disabled'];
 
@@ -336,6 +371,11 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     // Keep the WAL from staying huge after a burst (it is truncated to this size after checkpoints).
     db.pragma('journal_size_limit = 67108864');
+    // Deleted and overwritten content (an erased visitor, a cleared address, a redacted webhook body) is zeroed
+    // in the file instead of lingering in free space (sqlite.org/pragma.html#pragma_secure_delete). The WAL holds
+    // page images until a checkpoint; close() checkpoints and removes it.
+    db.pragma('secure_delete = ON');
+    db.function('kairos_settled_body', { deterministic: true }, (body: unknown) => settledBody(String(body)));
     migrate(db);
   } catch (e) {
     db.close();
@@ -358,6 +398,13 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     ).pluck(),
     count: db.prepare('SELECT count(*) AS n FROM events').pluck(),
     ping: db.prepare('SELECT 1').pluck(),
+    prefsGet: db.prepare('SELECT level, off, at FROM preferences WHERE user_id = ?'),
+    prefsPut: db.prepare(
+      `INSERT INTO preferences (user_id, visitor_id, level, off, at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (user_id) DO UPDATE SET visitor_id = excluded.visitor_id, level = excluded.level, off = excluded.off,
+         at = excluded.at, updated_at = excluded.updated_at
+       WHERE excluded.at > preferences.at`,
+    ),
 
     grantGet: db.prepare('SELECT campaign_id, visitor_id, code, issued_at, deadline FROM offer_grants WHERE campaign_id = ? AND visitor_id = ?'),
     grantInsert: db.prepare('INSERT INTO offer_grants (campaign_id, visitor_id, code, issued_at, deadline) VALUES (?, ?, ?, ?, ?)'),
@@ -382,7 +429,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
 
     outboxInsert: db.prepare(
       `INSERT INTO webhook_outbox (id, endpoint, body, created_at, next_attempt_at, visitor_id, status, last_error, settled_at)
-       SELECT @id, @endpoint, @body, @created_at, @next_attempt_at, @visitor_id,
+       SELECT @id, @endpoint, CASE WHEN d.url IS NULL THEN @body ELSE kairos_settled_body(@body) END, @created_at, @next_attempt_at, @visitor_id,
               CASE WHEN d.url IS NULL THEN 'pending' ELSE 'disabled' END,
               CASE WHEN d.url IS NULL THEN NULL ELSE 'endpoint disabled: ' || d.reason END,
               CASE WHEN d.url IS NULL THEN NULL ELSE @created_at END
@@ -399,7 +446,8 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     outboxSettle: db.prepare(
       `UPDATE webhook_outbox
        SET status = @status, next_attempt_at = coalesce(@next_attempt_at, next_attempt_at), last_error = @error,
-           last_status = @http_status, settled_at = @settled_at, lease_until = NULL, lease_token = NULL
+           last_status = @http_status, settled_at = @settled_at, lease_until = NULL, lease_token = NULL,
+           body = CASE WHEN @status = 'pending' THEN body ELSE kairos_settled_body(body) END
        WHERE id = @id AND lease_token = @token AND status = 'pending'
        RETURNING endpoint`,
     ),
@@ -407,7 +455,8 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
       'INSERT INTO webhook_endpoints_disabled (url, disabled_at, reason) VALUES (?, ?, ?) ON CONFLICT (url) DO NOTHING',
     ),
     outboxDisableEndpoint: db.prepare(
-      `UPDATE webhook_outbox SET status = 'disabled', last_error = ?, settled_at = ?, lease_until = NULL, lease_token = NULL
+      `UPDATE webhook_outbox SET status = 'disabled', last_error = ?, settled_at = ?, lease_until = NULL, lease_token = NULL,
+         body = kairos_settled_body(body)
        WHERE endpoint = ? AND status = 'pending'`,
     ),
     outboxList: db.prepare(
@@ -418,6 +467,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     eraseCart: db.prepare('DELETE FROM carts WHERE visitor_id = ?'),
     eraseMessages: db.prepare('DELETE FROM webhook_outbox WHERE visitor_id = ?'),
     eraseGrants: db.prepare('DELETE FROM offer_grants WHERE visitor_id = ?'),
+    erasePrefs: db.prepare('DELETE FROM preferences WHERE visitor_id = ?'),
     // A pool code once handed out stays used (it may be redeemed at the shop), but no longer says by whom.
     erasePoolCodes: db.prepare(`UPDATE offer_pool_codes SET visitor_id = '' WHERE visitor_id = ?`),
     // Oldest first by rowid (insertion order, so roughly by time): each call deletes at most 5,000 rows.
@@ -425,6 +475,8 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     expireCarts: db.prepare('DELETE FROM carts WHERE coalesce(last_activity, 0) < ?'),
     expireMessages: db.prepare(`DELETE FROM webhook_outbox WHERE status <> 'pending' AND coalesce(settled_at, created_at) < ?`),
     expireGrants: db.prepare('DELETE FROM offer_grants WHERE deadline < ?'),
+    expirePrefs: db.prepare('DELETE FROM preferences WHERE updated_at < ?'),
+    forgetEmails: db.prepare(FORGET_EMAILS),
     endpointsDisabled: db.prepare('SELECT url, disabled_at, reason FROM webhook_endpoints_disabled ORDER BY disabled_at, url'),
   };
 
@@ -447,6 +499,25 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
       const after = applyCartEvents(before, list, opts);
       if (!after || after === before) continue;
       stmt.cartPut.run({ ...after, items: JSON.stringify(after.items), item_count: itemCount(after) });
+    }
+  }
+
+  /**
+   * After an erasure or a retention run: the deleted rows are zeroed in their pages (secure_delete), but the WAL
+   * still holds the pages as they were until a checkpoint copies the new ones into the file and the WAL is
+   * truncated. Best effort, never waiting (busy_timeout 0 meanwhile: the event loop is not held): a reader on
+   * another connection can keep the checkpoint from finishing; the WAL is then reused (overwritten) from the start
+   * by later writes, and removed at close.
+   */
+  function scrubWal(): void {
+    if (inMemory) return;
+    try {
+      db.pragma('busy_timeout = 0');
+      db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch {
+      /* busy: see above */
+    } finally {
+      db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
     }
   }
 
@@ -613,15 +684,18 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
 
     async eraseVisitor(visitorId) {
       assertOpen();
-      return db.transaction(() => {
+      const removed = db.transaction(() => {
         stmt.erasePoolCodes.run(visitorId);
         return {
           events: stmt.eraseEvents.run(visitorId).changes,
           carts: stmt.eraseCart.run(visitorId).changes,
           messages: stmt.eraseMessages.run(visitorId).changes,
           grants: stmt.eraseGrants.run(visitorId).changes,
+          preferences: stmt.erasePrefs.run(visitorId).changes,
         };
       })();
+      scrubWal();
+      return removed;
     },
 
     async deleteExpired(cutoff) {
@@ -631,12 +705,33 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
         n = stmt.expireEvents.run(cutoff).changes;
         if (n) await new Promise((r) => setImmediate(r)); // let requests in between chunks
       }
-      return db.transaction(() => ({
+      const removed = db.transaction(() => ({
         events,
         carts: stmt.expireCarts.run(cutoff).changes,
         messages: stmt.expireMessages.run(cutoff).changes,
         grants: stmt.expireGrants.run(cutoff).changes,
+        preferences: stmt.expirePrefs.run(cutoff).changes,
       }))();
+      if (Object.values(removed).some((n) => n > 0)) scrubWal();
+      return removed;
+    },
+
+    async getPreferences(userId) {
+      assertOpen();
+      const row = stmt.prefsGet.get(userId) as { level: ShopperPreferences['level']; off: string; at: number } | undefined;
+      return row ? { level: row.level, off: JSON.parse(row.off) as string[], at: row.at } : null;
+    },
+
+    async putPreferences(userId, visitorId, prefs, now) {
+      assertOpen();
+      return stmt.prefsPut.run(userId, visitorId, prefs.level, JSON.stringify(prefs.off), prefs.at, now).changes === 1;
+    },
+
+    async forgetCartEmails(closedBefore) {
+      assertOpen();
+      const n = stmt.forgetEmails.run(closedBefore).changes;
+      if (n > 0) scrubWal();
+      return n;
     },
 
     async insertEventWithWebhooks(event, messages) {
@@ -828,6 +923,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
         synchronous: (['off', 'normal', 'full', 'extra'] as const)[sync] ?? 'off',
         busyTimeoutMs: db.pragma('busy_timeout', { simple: true }) as number,
         schemaVersion: db.pragma('user_version', { simple: true }) as number,
+        secureDelete: db.pragma('secure_delete', { simple: true }) === 1,
       };
     },
   };

@@ -1,5 +1,6 @@
 // The storage seam. SQLite (better-sqlite3) is the default; a PostgreSQL implementation fills the same
-// interface when a shop scales out. One contract suite (test/store.contract.test.ts) runs against each.
+// interface when a shop scales out. One contract suite (test/store.contract.ts) runs against each.
+import type { ShopperPreferences } from '../schema';
 import type { CartLine } from '../../widget/profile';
 
 /** An event as the server stores it, after validation and clock-skew correction. */
@@ -98,6 +99,8 @@ export interface Removed {
   carts: number;
   messages: number;
   grants: number;
+  /** Offer preferences saved from that visitor's device (erasure), or untouched for the retention period. */
+  preferences: number;
 }
 
 export interface OutboxMessage extends NewOutboxMessage {
@@ -170,6 +173,12 @@ export interface Store {
    * twice, whoever calls.
    */
   abandonCarts(at: number, entries: AbandonEntry[]): Promise<string[]>;
+  /**
+   * Clears the email of every closed cart generation — abandoned (its cart.abandoned queued) before `closedBefore`,
+   * or ordered with its last activity before it — that still holds one; open carts keep theirs. Resolves with how
+   * many carts lost it. The address comes back only with a new identify, lead or event carrying `email`.
+   */
+  forgetCartEmails(closedBefore: number): Promise<number>;
 
   // The webhook outbox.
   /** Queues messages (status pending; disabled at once for an endpoint that answered 410). Ids are unique. */
@@ -180,7 +189,12 @@ export interface Store {
    * id is in `exclude` are left alone. Oldest due first.
    */
   claimWebhooks(q: { now: number; leaseMs: number; limit: number; exclude?: readonly string[] }): Promise<ClaimedMessage[]>;
-  /** Records an attempt's outcome and frees the lease; false (nothing written) if the lease was lost meanwhile. */
+  /**
+   * Records an attempt's outcome and frees the lease; false (nothing written) if the lease was lost meanwhile. A
+   * message settled for good (delivered, failed, disabled) keeps only a redacted body (server/webhooks/redact.ts
+   * `settledBody`): nothing will send it again, so it no longer holds the personal data the receiver needed.
+   * Messages disabled with their endpoint, or queued for an already disabled one, are redacted likewise.
+   */
   settleWebhook(id: string, leaseToken: string, outcome: OutboxOutcome): Promise<boolean>;
   /** Queued messages, oldest first (status filter optional; default limit 100). */
   listWebhooks(q?: { status?: OutboxStatus; limit?: number }): Promise<OutboxMessage[]>;
@@ -190,15 +204,24 @@ export interface Store {
   disabledEndpoints(): Promise<Array<{ url: string; disabled_at: number; reason: string }>>;
 
   /**
-   * Erases everything stored about a visitor: events, cart, webhook messages (delivered or not) and offer grants
-   * (a pool code handed out stays used, without the visitor's id). One transaction.
+   * Erases everything stored about a visitor: events, cart, webhook messages (delivered or not), offer grants (a
+   * pool code handed out stays used, without the visitor's id) and offer preferences saved from that device. One
+   * transaction.
    */
   eraseVisitor(visitorId: string): Promise<Removed>;
   /**
    * Retention: deletes events received before `cutoff` (in chunks, yielding between them), carts idle since before
-   * it, settled webhook messages and offer grants whose deadline passed before it.
+   * it, settled webhook messages, offer grants whose deadline passed before it, and preferences saved before it.
    */
   deleteExpired(cutoff: number): Promise<Removed>;
+
+  /** An identified shopper's offer preferences (the preference centre), or null when none were saved. */
+  getPreferences(userId: string): Promise<ShopperPreferences | null>;
+  /**
+   * Saves a shopper's preferences unless a newer choice (a later `at`) is stored already, as may happen when two
+   * devices save; resolves whether this one was kept. `visitorId` is the device that saved (erasure reaches it).
+   */
+  putPreferences(userId: string, visitorId: string, prefs: ShopperPreferences, now: number): Promise<boolean>;
 
   countEvents(): Promise<number>;
   /** `Order Completed` events since `since` (server time, ms) whose `products` include `productId`. */

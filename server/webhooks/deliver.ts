@@ -1,7 +1,8 @@
 // The delivery worker: `deliverDue(now)` takes the outbox messages due at `now` by lease (a message whose worker
 // crashed mid-attempt is taken over once its lease runs out), POSTs each, signed, and records the outcome
 // (policy.ts). Messages leave the outbox only as delivered, failed (after more than 24 h of trying) or disabled
-// (their endpoint answered 410); a missing or malformed secret keeps everything queued.
+// (their endpoint answered 410); a missing or malformed secret keeps everything queued. Settling for good also
+// redacts the stored body (redact.ts): the address it carried was for the receiver, not for the outbox.
 //
 // The `webhook-id` is the message id stored with it, the same on every attempt, so a receiver can deduplicate
 // the redelivery that follows a crash between its answer and our record of it.

@@ -16,6 +16,25 @@ function eventRequests(page: Page): string[] {
 
 const settle = (page: Page) => page.waitForLoadState('networkidle').then(() => page.waitForTimeout(800));
 
+/** The keys the widget has stored on the device (IndexedDB kairos/state). */
+const storedKeys = (page: Page) =>
+  page.evaluate(
+    () =>
+      new Promise<string[]>((resolve, reject) => {
+        const open = indexedDB.open('kairos');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          if (!db.objectStoreNames.contains('state')) return resolve([]);
+          const keys = db.transaction('state').objectStore('state').getAllKeys();
+          keys.onsuccess = () => resolve((keys.result as string[]).sort());
+          keys.onerror = () => reject(keys.error);
+        };
+      }),
+  );
+/** What may be stored before consent: nothing that identifies the shopper. */
+const BEFORE_CONSENT = ['config', 'consent', 'prefs'];
+
 test.describe('consent: required', () => {
   let kairos: Kairos;
   test.beforeAll(async () => {
@@ -34,11 +53,26 @@ test.describe('consent: required', () => {
     expect(kairos.events()).toEqual([]);
     // The bar needs no consent: it shows.
     await expect(page.locator('kairos-campaign').first()).toBeAttached();
+    // Nor is anything about the shopper kept on the device: no visitor id, session, profile or history.
+    expect((await storedKeys(page)).filter((k) => !BEFORE_CONSENT.includes(k))).toEqual([]);
 
     await page.evaluate(() => (window as unknown as { kairos: (...a: unknown[]) => void }).kairos('consent', { analytics: true, marketing: true }));
     // The cart page's view, held in memory until now, arrives; the earlier pages' events were never kept.
     await waitFor('the held page view', () => kairos.events('Page Viewed').find((e) => e.path === '/cart'));
     expect(kairos.events('Product Added')).toEqual([]);
+    // Now the device keeps what it needs (the visitor id the server just saw, the session, the profile).
+    await waitFor('device storage after consent', async () => (await storedKeys(page)).includes('visitor'));
+    const visitor = await page.evaluate(
+      () =>
+        new Promise<string>((resolve) => {
+          const open = indexedDB.open('kairos');
+          open.onsuccess = () => {
+            const get = open.result.transaction('state').objectStore('state').get('visitor');
+            get.onsuccess = () => resolve(get.result as string);
+          };
+        }),
+    );
+    expect(kairos.events('Page Viewed').find((e) => e.path === '/cart')?.visitor_id).toBe(visitor);
 
     await page.goto(kairos.url + '/products/straw-hat'); // the choice is remembered on this device
     await page.getByTestId('add-to-cart').click();
@@ -81,5 +115,53 @@ test.describe('consent: not_required (the default)', () => {
     await page.goto(kairos.url + '/products/linen-shirt');
     await page.getByTestId('add-to-cart').click();
     await waitFor('Product Added', () => kairos.events('Product Added')[0]);
+  });
+});
+
+test.describe('consent: cmp (IAB TCF v2)', () => {
+  let kairos: Kairos;
+  test.beforeAll(async () => {
+    kairos = await startKairos({ config: demoConfig.replace(/^campaigns:/m, 'privacy: { consent: cmp }\n\ncampaigns:') });
+  });
+  test.afterAll(() => kairos.stop());
+
+  /** A TCF v2 CMP as the page would have one: a __tcfapi that answers "UI shown" until the shopper decides. */
+  const fakeCmp = () => {
+    const listeners: ((d: unknown, ok: boolean) => void)[] = [];
+    const w = window as unknown as Record<string, unknown>;
+    w['__tcfapi'] = (command: string, version: number, cb: (d: unknown, ok: boolean) => void) => {
+      if (command !== 'addEventListener' || version !== 2) return cb(null, false);
+      listeners.push(cb);
+      cb({ eventStatus: 'cmpuishown', gdprApplies: true, purpose: { consents: {} } }, true);
+    };
+    w['__decide'] = (consents: Record<string, boolean>) =>
+      listeners.forEach((cb) => cb({ eventStatus: 'useractioncomplete', gdprApplies: true, purpose: { consents } }, true));
+  };
+  const decide = (page: Page, consents: Record<number, boolean>) =>
+    page.evaluate((c) => (window as unknown as { __decide: (c: unknown) => void }).__decide(c), consents);
+
+  test('nothing is sent or stored until the CMP reports consent to storage and measurement; then the page’s events go', async ({ page }) => {
+    await page.addInitScript(fakeCmp);
+    const requests = eventRequests(page);
+    await page.goto(kairos.url + '/products/linen-shirt');
+    await settle(page);
+    await decide(page, { 1: true, 7: true }); // storage and ad measurement only: not enough
+    await settle(page);
+    expect(requests).toEqual([]);
+    expect(kairos.events()).toEqual([]);
+    expect((await storedKeys(page)).filter((k) => !BEFORE_CONSENT.includes(k))).toEqual([]);
+
+    await decide(page, { 1: true, 8: true });
+    await waitFor('the held page view', () => kairos.events('Page Viewed').find((e) => e.path === '/products/linen-shirt'));
+    await waitFor('device storage after consent', async () => (await storedKeys(page)).includes('visitor'));
+  });
+
+  test('a CMP that says GDPR does not apply lets events through', async ({ page }) => {
+    await page.addInitScript(() => {
+      (window as unknown as Record<string, unknown>)['__tcfapi'] = (_c: string, _v: number, cb: (d: unknown, ok: boolean) => void) =>
+        setTimeout(() => cb({ eventStatus: 'tcloaded', gdprApplies: false }, true), 300);
+    });
+    await page.goto(kairos.url + '/products/straw-hat');
+    await waitFor('the page view', () => kairos.events('Page Viewed').find((e) => e.path === '/products/straw-hat'));
   });
 });

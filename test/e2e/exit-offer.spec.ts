@@ -88,11 +88,11 @@ test.describe('on the demo config', () => {
       });
     expect(await focused()).toBe('Close');
     const order: string[] = [];
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 6; i++) {
       await page.keyboard.press('Tab');
       order.push(await focused());
     }
-    expect(order).toEqual(['Copy code', 'Apply my 10% off', 'No thanks', 'Close', 'Copy code']);
+    expect(order).toEqual(['Copy code', 'Apply my 10% off', 'No thanks', 'Offer preferences', 'Close', 'Copy code']);
 
     const wiring = await offers(page).evaluate((host) => {
       const d = host.shadowRoot!.querySelector('dialog')!;

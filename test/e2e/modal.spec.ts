@@ -145,9 +145,10 @@ async function show(page: Page, campaign: Modal = modal()): Promise<void> {
         window.kairosHide?.();
       },
       click: (url: string) => void window.kairosRecord({ action: 'click', url, focused: window.kairosFocused() }),
+      preferences: () => undefined,
     };
     const mount = (o: Parameters<typeof K.mount>[0]) => (window.kairosUnmountUI = K.mount(o) as () => void);
-    const env = { api: location.origin, visitorId: 'v-harness', session: 's-harness', profile: { cart: {}, traits: {} } as never, state: null as never, currency: 'EUR', onEvent: () => () => undefined };
+    const env = { api: location.origin, visitorId: 'v-harness', presenceId: '', traits: () => undefined, session: 's-harness', profile: { cart: {}, traits: {} } as never, state: null as never, currency: 'EUR', onEvent: () => () => undefined };
     window.kairosHide = (await K.showWith(mount)(campaign, actions, env)) ?? undefined;
   }, campaign);
 }
@@ -209,17 +210,19 @@ test.describe('modal campaign', () => {
   test('Tab and Shift+Tab cycle inside the dialog and never reach the page', async ({ page }) => {
     await show(page);
     const forward: string[] = [];
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 8; i++) {
       await page.keyboard.press('Tab');
       forward.push(await focused(page));
     }
-    expect(forward).toEqual(['Shop the sale', 'No thanks', 'Close', 'Shop the sale', 'No thanks', 'Close']);
+    const cycle = ['Shop the sale', 'No thanks', 'Offer preferences', 'Close'];
+    expect(forward).toEqual([...cycle, ...cycle]);
     const backward: string[] = [];
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 8; i++) {
       await page.keyboard.press('Shift+Tab');
       backward.push(await focused(page));
     }
-    expect(backward).toEqual(['No thanks', 'Shop the sale', 'Close', 'No thanks', 'Shop the sale', 'Close']);
+    const back = ['Offer preferences', 'No thanks', 'Shop the sale', 'Close'];
+    expect(backward).toEqual([...back, ...back]);
   });
 
   test('Escape as the first key press closes it, dismisses once and gives focus back', async ({ page }) => {

@@ -159,6 +159,19 @@ test('a good address with consent: the success text, the lead stored, and a sign
   expect((payload.data['consent'] as { text: string }).text).toBe(CONSENT);
   expect(() => new Webhook(`whsec_${Buffer.alloc(32, 1).toString('base64')}`).verify(hook.body, hook.headers as Record<string, string>)).toThrow();
 
+  // The profile on this device knows it (for rules such as "not subscribed yet", and merge tags).
+  const traits = await page.evaluate(
+    () =>
+      new Promise<unknown>((resolve) => {
+        const open = indexedDB.open('kairos');
+        open.onsuccess = () => {
+          const get = open.result.transaction('state').objectStore('state').get('profile');
+          get.onsuccess = () => resolve((get.result as { traits?: unknown } | undefined)?.traits);
+        };
+      }),
+  );
+  expect(traits).toMatchObject({ email: 'grace@example.com', newsletter: true });
+
   // Signed up: this device is not asked again.
   await page.reload();
   await expect(page.locator('kairos-campaign[data-campaign="welcome-bar"]')).toHaveCount(1);

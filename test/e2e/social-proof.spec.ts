@@ -100,6 +100,24 @@ test('a lone viewer sees no count; bots are answered but never counted', async (
   await v.context.close();
 });
 
+test('a shopper with Global Privacy Control on reads the count but is never counted', async ({ browser }) => {
+  const gpc = await browser.newContext({ userAgent: USER_AGENT });
+  await gpc.addInitScript(() => Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true, configurable: true }));
+  const page = await gpc.newPage();
+  const bodies: string[] = [];
+  page.on('request', (r) => r.url().endsWith('/v1/presence') && bodies.push(r.postData() ?? ''));
+  await page.goto(kairos.url + '/products/swim-shorts');
+  await expect.poll(() => bodies.length, { timeout: 8_000 }).toBeGreaterThan(1);
+  expect(bodies.every((b) => !b.includes('visitor_id'))).toBe(true);
+  expect(await serverCount('product:swim-shorts')).toBe(0);
+  // The control: the same visit without GPC is counted.
+  const v = await viewer(browser);
+  await v.page.goto(kairos.url + '/products/swim-shorts');
+  await expect.poll(() => serverCount('product:swim-shorts'), { timeout: 8_000 }).toBe(1);
+  await v.context.close();
+  await gpc.close();
+});
+
 test('"bought in the last 24 hours" counts stored orders of this product, from 3 on', async ({ browser }) => {
   const order = (id: string, products: string[], ts = Date.now()) => ({
     event_id: `order-${id}-xxxxxxxx`,

@@ -17,6 +17,7 @@ test.beforeAll(async () => {
   // The triggers (and setDebug, to see what they report) as one IIFE that sets window.__kairosTriggers.
   const entry = `export { startTrigger } from ${JSON.stringify(resolve(root, 'widget/triggers/index.ts'))};
 export { exitIntent } from ${JSON.stringify(resolve(root, 'widget/triggers/exit-intent.ts'))};
+export * from ${JSON.stringify(resolve(root, 'widget/lazy/triggers.ts'))};
 export { setDebug } from ${JSON.stringify(resolve(root, 'widget/safe.ts'))};`;
   const out = (await build({
     configFile: false,
@@ -113,8 +114,8 @@ function instrument() {
         subscribers.add(l);
         return () => subscribers.delete(l);
       },
-      // The engine imports exit intent as a chunk of its own; here it is in the same bundle.
-      load: async () => ({ exitIntent: w.__kairosTriggers.exitIntent }),
+      // The engine imports every trigger but page_load from chunks; here they are all in the same bundle.
+      load: async () => w.__kairosTriggers,
       ...rest,
     });
   };

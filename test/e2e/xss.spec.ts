@@ -150,3 +150,77 @@ test(`${PAYLOADS.length} payloads through every text field and merge tag of ${TY
   expect(dialogs).toEqual([]);
   expect(errors).toEqual([]);
 });
+
+test(`the preference link's label and the panel's topic labels (config text) render ${PAYLOADS.length} payloads as text`, async ({ page }) => {
+  test.setTimeout(120_000);
+  const errors = collectPageErrors(page);
+  await page.goto(kairos.url + '/?kairos_disable=1');
+  const files = uiFiles();
+  const failures = await page.evaluate(
+    async ({ bar, panel, payloads }) => {
+      const w = window as unknown as Record<string, unknown> & { __kxCount?: number };
+      w.__kxCount ??= 0;
+      const hit = () => void (w.__kxCount = (w.__kxCount ?? 0) + 1);
+      Object.assign(w, { __kx: hit, alert: hit, confirm: hit, prompt: hit, print: hit });
+      const b = (await import(`/kairos-ui/${bar}`)) as { show: (c: unknown, a: unknown, e: unknown) => Promise<(() => void) | null> };
+      const p = (await import(`/kairos-ui/${panel}`)) as { open: (o: unknown) => Promise<void> };
+      const campaign = {
+        id: 'xss', type: 'announcement_bar', priority: 0, pages: { include: ['/**'], exclude: [] }, trigger: { type: 'page_load', delay_seconds: 0 },
+        frequency: 'always', recontact_days: 7, stop_after_conversion: true, position: 'top', push: false,
+        theme: { background: '#1f2a44', color: '#ffffff' }, content: { text: 'Plain words', dismissible: true },
+      };
+      const env = (label: string) => ({
+        api: location.origin, visitorId: 'visitor_xss_0001', session: 's', state: null, profile: { cart: {}, traits: {} },
+        currency: 'EUR', onEvent: () => () => undefined, preferences: { link: true, label, topics: [] },
+      });
+      const actions = { dismiss() {}, click() {}, preferences() {} };
+      const inspect = (root: ShadowRoot | null | undefined) => {
+        const els = root ? [...root.querySelectorAll('*')] : [];
+        return {
+          text: root?.textContent ?? '',
+          tags: els.map((el) => el.tagName).sort().join(','),
+          handlers: els.flatMap((el) => [...el.attributes].filter((a) => /^on/i.test(a.name)).map((a) => a.name)),
+        };
+      };
+      const renderBar = async (label: string) => {
+        const un = await b.show(campaign, actions, env(label));
+        // The link renders a tick after the bar (it finds its shadow root once in the document).
+        await new Promise((r) => setTimeout(r, 0));
+        const out = inspect(document.querySelector('kairos-campaign[data-campaign]')?.shadowRoot);
+        un?.();
+        return out;
+      };
+      const renderPanel = async (label: string) => {
+        await p.open({ api: location.origin, visitorId: 'visitor_xss_0001', user: undefined, prefs: undefined, topics: [{ id: 'a', label }], set() {} });
+        const host = document.querySelector('kairos-campaign[data-kairos="preferences"]');
+        const out = inspect(host?.shadowRoot);
+        (host?.shadowRoot?.querySelector('button.secondary') as HTMLButtonElement | null)?.click(); // Cancel
+        await new Promise((r) => setTimeout(r, 0));
+        host?.remove();
+        return out;
+      };
+      const plainBar = await renderBar('Offer preferences');
+      const plainPanel = await renderPanel('Sales');
+      if (!plainBar.text.includes('Offer preferences')) return ['the link did not render'];
+      if (!plainPanel.text.includes('Sales')) return ['the panel did not render'];
+      const failures: string[] = [];
+      for (const payload of payloads) {
+        for (const [what, r, base] of [
+          ['link label', await renderBar(payload), plainBar],
+          ['topic label', await renderPanel(payload), plainPanel],
+        ] as const) {
+          if (!r.text.includes(payload)) failures.push(`${what}: not shown literally: ${payload}`);
+          else if (r.tags !== base.tags) failures.push(`${what}: elements changed (${r.tags}): ${payload}`);
+          else if (r.handlers.length) failures.push(`${what}: ${r.handlers.join(' ')}: ${payload}`);
+        }
+        if (failures.length > 5) break;
+      }
+      return failures;
+    },
+    { bar: files['announcement_bar']!, panel: files['prefs']!, payloads: PAYLOADS },
+  );
+  expect(failures).toEqual([]);
+  await page.waitForTimeout(1000);
+  expect(await page.evaluate(() => (window as unknown as { __kxCount?: number }).__kxCount)).toBe(0);
+  expect(errors).toEqual([]);
+});

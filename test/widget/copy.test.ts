@@ -1,6 +1,6 @@
 // Merge tags, plural copy and money: what the shopper reads in exit offers and cart reminders.
 import { describe, expect, it } from 'vitest';
-import { fill, money, plural, profileValues } from '../../widget/ui/copy';
+import { CONTEXT_KEY, contextValues, fill, money, plural, profileValues } from '../../widget/ui/copy';
 import { remaining } from '../../widget/campaigns/exit-offer';
 import { applyEvent, applyTraits, emptyProfile } from '../../widget/profile';
 
@@ -72,4 +72,45 @@ describe('the exit offer countdown', () => {
     [26 * 3600_000, '1 day 2:00:00'],
     [50 * 3600_000, '2 days 2:00:00'],
   ])('%i ms → %s', (ms, out) => expect(remaining(ms)).toBe(out));
+});
+
+describe('weather and location merge tags (contextValues)', () => {
+  const answer = {
+    now: 0,
+    location: { country: 'GB', region: 'England', city: 'London', source: 'static' },
+    weather: {
+      provider: 'static',
+      fetched_at: 0,
+      stale: false,
+      current: { temp_c: 27.6, condition: 'clear' },
+      daily: [{ date: '2026-07-01', max_temp_c: 31.4, min_temp_c: 17.5, precipitation_mm: 0, condition: 'partly_cloudy' }],
+    },
+  };
+  const stored = JSON.stringify({ at: 0, body: answer });
+
+  it('fills today’s weather in whole degrees and the location', () => {
+    const v = contextValues(stored);
+    expect(fill('{{weather.max_temp_c}}° today in {{geo.city}} ({{weather.temp_c}}° now, {{weather.condition}})', v)).toBe('31° today in London (28° now, clear)');
+    expect(fill('low {{weather.min_temp_c}}, {{geo.country}}', v)).toBe('low 18, GB');
+  });
+
+  it('without a context (never asked, gone, unreadable) the tags are missing: fallbacks apply, else the copy hides', () => {
+    for (const s of [null, 'not json', '{"at":1}']) {
+      expect(fill('{{weather.max_temp_c | warm}} days', contextValues(s))).toBe('warm days');
+      expect(fill('{{weather.max_temp_c}}° today', contextValues(s))).toBeNull();
+    }
+  });
+
+  it('a forecast without current weather still has today; no weather at all leaves only the location', () => {
+    const v = contextValues(JSON.stringify({ at: 0, body: { ...answer, weather: { ...answer.weather, current: null } } }));
+    expect(fill('{{weather.condition}} {{weather.max_temp_c}}', v)).toBe('partly_cloudy 31');
+    expect(fill('{{weather.temp_c | ?}}', v)).toBe('?');
+    const noWeather = contextValues(JSON.stringify({ at: 0, body: { ...answer, weather: null } }));
+    expect(fill('{{geo.city}} {{weather.max_temp_c | mild}}', noWeather)).toBe('London mild');
+  });
+
+  it('reads the key the targeting chunk writes', async () => {
+    const { CONTEXT_KEY: written } = await import('../../widget/server-context');
+    expect(CONTEXT_KEY).toBe(written);
+  });
 });

@@ -3,7 +3,7 @@
 // page views, impressions and dismissals: at most one modal at a time, never over the fatigue budget.
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import type { Fatigue, PublicCampaign, Rule } from '../../server/schema';
+import type { Fatigue, PublicCampaign, Rule, ShopperPreferences } from '../../server/schema';
 import {
   blocker,
   byPriority,
@@ -67,7 +67,7 @@ const rules = (over: Partial<RuleContext> = {}): RuleContext => ({
   session: { page_views: 1 },
   viewed: { categories: [], products: [] },
   cart: { items: 0, value: 0, categories: [] },
-  orders: { count: 0, total: 0, categories: [] },
+  orders: { count: 0, total: 0, categories: [], products: [] },
   traits: {},
   geo: {},
   locale: 'en-GB',
@@ -77,6 +77,19 @@ const rules = (over: Partial<RuleContext> = {}): RuleContext => ({
 });
 
 const FATIGUE: Fatigue = { modals_per_session: 1, modals_per_day: 3 };
+
+const prefs = (level: ShopperPreferences['level'], off: string[] = []): ShopperPreferences => ({ level, off, at: NOW - DAY });
+
+const exitOffer = (): PublicCampaign =>
+  ({
+    ...base,
+    id: 'stay',
+    type: 'exit_offer',
+    content: { headline: 'Wait', button: 'Get it', copy_label: 'Copy', copied_label: 'Copied', deadline_label: 'Ends', close_label: 'No thanks' },
+    apply_url: '/discount/{code}',
+    valid_minutes: 30,
+    theme: { accent: '#0f5c57', accent_text: '#ffffff' },
+  }) as unknown as PublicCampaign;
 
 /** What the engine passes in once the rule engine is loaded: the rules' own reason when a rule fails. */
 const judgeWith = (r: RuleContext, segments: Record<string, Rule> = {}) => (rule: Rule) => {
@@ -108,6 +121,27 @@ const ids = (cs: readonly PublicCampaign[]) => cs.map((c) => c.id);
 describe('each layer, one field changed at a time', () => {
   const cases: [spec: string, campaign: PublicCampaign, context: ShowContext, reason: string | null][] = [
     ['the base campaign shows', bar(), ctx(), null],
+    // the shopper's preferences (the preference centre)
+    ['all offers: a modal shows', modal(), ctx({ prefs: prefs('all') }), null],
+    ['fewer offers: no modal', modal(), ctx({ prefs: prefs('fewer') }), 'preferences: the shopper asked for fewer offers'],
+    ['fewer offers: a bar still shows', bar(), ctx({ prefs: prefs('fewer') }), null],
+    ['fewer offers: an exit offer (an interruption, not a modal promotion) may show within half the budget', exitOffer(), ctx({ prefs: prefs('fewer'), fatigue: { modals_per_session: 2, modals_per_day: 4 } }), null],
+    [
+      'fewer offers: half the budget — 1 of 2 this session is used up',
+      exitOffer(),
+      ctx({ prefs: prefs('fewer'), fatigue: { modals_per_session: 2, modals_per_day: 4 }, history: recordImpression(emptyHistory(), 'other', NOW - HOUR, S1, true) }),
+      'fatigue budget: 1 interruption(s) this session, budget 1',
+    ],
+    ['fewer offers with a budget of 1: halved to none', exitOffer(), ctx({ prefs: prefs('fewer') }), 'fatigue budget: 0 interruption(s) this session, budget 0'],
+    ['all offers: the same exit offer shows with a budget of 1', exitOffer(), ctx({ prefs: prefs('all') }), null],
+    ['no pop-ups: no modal', modal(), ctx({ prefs: prefs('bars') }), 'preferences: the shopper asked for no pop-ups'],
+    ['no pop-ups: no exit offer', exitOffer(), ctx({ prefs: prefs('bars') }), 'preferences: the shopper asked for no pop-ups'],
+    ['no pop-ups: a bar shows', bar(), ctx({ prefs: prefs('bars') }), null],
+    ['no pop-ups: a countdown bar shows too (every *_bar)', bar({ type: 'countdown_bar' } as never), ctx({ prefs: prefs('bars') }), null],
+    ['nothing at all: not even a bar', bar(), ctx({ prefs: prefs('none') }), 'preferences: the shopper turned offers off'],
+    ['a topic turned off: a campaign about it does not show', bar({ topics: ['sales', 'news'] }), ctx({ prefs: prefs('all', ['news']) }), 'preferences: the shopper turned off the topic "news"'],
+    ['another topic turned off: shown', bar({ topics: ['sales'] }), ctx({ prefs: prefs('all', ['news']) }), null],
+    ['a campaign without topics ignores topic choices', bar(), ctx({ prefs: prefs('all', ['news', 'sales']) }), null],
     // schedule
     ['start exactly now: shown (start is inclusive)', bar({ schedule: { start: NOW } }), ctx(), null],
     ['start one ms from now: not started yet', bar({ schedule: { start: NOW + 1 } }), ctx(), 'schedule: not started yet'],
@@ -177,7 +211,7 @@ describe('each layer, one field changed at a time', () => {
   it('explainAll reports every layer, passing or not, for debug output', () => {
     const layers = explainAll(bar({ frequency: 'once', schedule: { end: NOW } }), ctx({ history: shownAt('free-shipping', [NOW - DAY, S2]) }));
     expect(layers.filter((l) => l.failed).map((l) => l.failed)).toEqual(['ended', 'shown 1×, limit 1 ever']);
-    expect(layers.map((l) => l.layer)).toEqual(['schedule', 'schedule', 'pages', 'audience', 'frequency', 'recontact', 'conversion', 'slot', 'fatigue budget']);
+    expect(layers.map((l) => l.layer)).toEqual(['preferences', 'schedule', 'schedule', 'pages', 'audience', 'frequency', 'recontact', 'conversion', 'slot', 'fatigue budget']);
   });
 
   it('names every layer, and every code a layer returns has words under that layer', () => {
@@ -185,7 +219,7 @@ describe('each layer, one field changed at a time', () => {
     expect(SHOW_LAYER_NAMES).toHaveLength(showLayers.length);
     // Each case above that does not show was put in words with its layer's name first: no bare codes.
     for (const [, campaign, context, reason] of cases)
-      if (reason !== null) expect(why(campaign, context)).toMatch(/^(schedule|pages|audience|frequency|recontact|conversion|slot|fatigue budget): \S/);
+      if (reason !== null) expect(why(campaign, context)).toMatch(/^(preferences|schedule|pages|audience|frequency|recontact|conversion|slot|fatigue budget): \S/);
   });
 });
 

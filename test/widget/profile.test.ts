@@ -35,10 +35,19 @@ describe('profile from events', () => {
     expect(cartItems(p)).toBe(2);
   });
 
-  it('an order empties the cart and counts: orders, total, categories bought, when', () => {
+  it('an order empties the cart and counts: orders, total, categories and products bought, when', () => {
     const p = run(['Product Added', aviator], ['Order Completed', { order_id: 'o1', total: 89, products: [aviator] }]);
     expect(p.cart).toEqual({});
-    expect(p.orders).toEqual({ count: 1, total: 89, categories: ['sunglasses'], last: NOW });
+    expect(p.orders).toEqual({ count: 1, total: 89, categories: ['sunglasses'], products: [String(aviator['product_id'])], last: NOW });
+  });
+
+  it('products bought accumulate across orders, each once, most recent last; an `id` stands in for `product_id`', () => {
+    const p = run(
+      ['Order Completed', { total: 10, products: [{ product_id: 'a', category: 'x' }, { id: 'b' }] }],
+      ['Order Completed', { total: 5, products: [{ product_id: 'a' }] }],
+    );
+    expect(p.orders.products).toEqual(['b', 'a']);
+    expect(p.orders.total).toBe(15);
   });
 
   it('ignores unknown events and malformed props', () => {

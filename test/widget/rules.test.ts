@@ -173,7 +173,7 @@ const contextArb: fc.Arbitrary<RuleContext> = fc.record({
   session: fc.record({ page_views: num }),
   viewed: fc.record({ categories: texts, products: texts }),
   cart: fc.record({ items: num, value: num, categories: texts }),
-  orders: fc.record({ count: num, total: num, categories: texts, days_since_last: num }),
+  orders: fc.record({ count: num, total: num, categories: texts, products: texts, days_since_last: num }),
   traits: fc.record({ plan: text, age: num, vip: fc.boolean() }),
   geo: fc.record({ country: text }),
   locale: text,

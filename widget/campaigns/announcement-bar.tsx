@@ -4,7 +4,7 @@
 import type { PublicCampaign } from '../../server/schema';
 import { BarFrame, BarLink, mountBar } from '../ui/bar';
 import type { MountCampaign, UIActions } from '../ui/contract';
-import { fill, pageLocale, profileValues } from '../ui/copy';
+import { fill, profileValues } from '../ui/copy';
 import { showWith } from '../ui/mount';
 
 type Bar = Extract<PublicCampaign, { type: 'announcement_bar' }>;
@@ -31,7 +31,7 @@ function AnnouncementBarView({ campaign, text, actions }: { campaign: Bar; text:
 export const mount: MountCampaign = (o) => {
   if (o.campaign.type !== 'announcement_bar') throw new Error('announcement-bar cannot render ' + o.campaign.type);
   // Merge tags ({{first_name | there}}, {{cart.total}}) as text; a tag with no value and no fallback: nothing shows.
-  const text = fill(o.campaign.content.text, profileValues(o.env.profile, o.env.currency, pageLocale()));
+  const text = fill(o.campaign.content.text, profileValues(o.env.profile, o.env.currency, o.env.locale!));
   if (text === null) return null;
   return mountBar(o, <AnnouncementBarView campaign={o.campaign} text={text} actions={o.actions} />);
 };

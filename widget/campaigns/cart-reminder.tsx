@@ -9,14 +9,21 @@ import { useEffect, useState } from 'preact/hooks';
 import type { PublicCampaign } from '../../server/schema';
 import type { CartLine } from '../profile';
 import type { MountCampaign, UIActions } from '../ui/contract';
-import { fill, money, pageLocale, plural, profileValues } from '../ui/copy';
+import { fill, money, plural, profileValues } from '../ui/copy';
 import { renderView, showWith } from '../ui/mount';
+import { PREFS_CSS, PrefsLink } from '../ui/prefs-link';
 import { adoptStyles } from '../ui/styles';
 
 type Reminder = Extract<PublicCampaign, { type: 'cart_reminder' }>;
 
 /** Lines shown with a thumbnail; the rest are summed up as "+ N more". */
 const SHOWN_LINES = 3;
+
+/** The preference link sits mostly in the panel's bottom padding, so the reminder grows by a few pixels only. */
+const PREFS_PLACE = `
+.prefs-slot { display: block; margin: 4px 0 -16px; text-align: center; color: #4b5563; }
+.prefs-slot .prefs { padding: 2px; }
+`;
 
 const CSS = `
 :host { all: initial; }
@@ -109,6 +116,7 @@ function CartReminderView({ campaign, actions, headline, text, lines, total, loc
       <a class="btn" href={content.button.url} onClick={() => actions.click(content.button.url)}>
         {content.button.label}
       </a>
+      <PrefsLink />
     </section>
   );
 }
@@ -117,14 +125,14 @@ export const mount: MountCampaign = ({ root, campaign, actions, env }) => {
   if (campaign.type !== 'cart_reminder') throw new Error('cart-reminder cannot render ' + campaign.type);
   const lines = Object.entries(env.profile.cart).filter(([, l]) => l.quantity > 0);
   if (!lines.length) return Promise.resolve(null); // emptied meanwhile: nothing to remind of
-  const locale = pageLocale();
+  const locale = env.locale!;
   const values = profileValues(env.profile, env.currency, locale);
   const cart = values['cart'] as { count: number; total: string; currency: string };
   const headline = fill(plural(campaign.content.headline, cart.count, locale), values);
   const text = campaign.content.text === undefined ? null : fill(campaign.content.text, values);
   if (headline === null || (campaign.content.text !== undefined && text === null)) return Promise.resolve(null);
 
-  adoptStyles(root, CSS, env.nonce);
+  adoptStyles(root, CSS + PREFS_CSS + PREFS_PLACE, env.nonce);
   const host = root.host as HTMLElement;
   host.style.setProperty('--kairos-accent', campaign.theme.accent);
   host.style.setProperty('--kairos-accent-text', campaign.theme.accent_text);

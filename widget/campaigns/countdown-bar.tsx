@@ -9,7 +9,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { PublicCampaign } from '../../server/schema';
 import { BarFrame, BarLink, mountBar } from '../ui/bar';
 import type { MountCampaign, UIActions, UIEnv } from '../ui/contract';
-import { fill, pageLocale, profileValues } from '../ui/copy';
+import { fill, profileValues } from '../ui/copy';
 import { showWith } from '../ui/mount';
 
 type Countdown = Extract<PublicCampaign, { type: 'countdown_bar' }>;
@@ -110,7 +110,7 @@ export const mount: MountCampaign = async (o) => {
     // A preview shows the bar as it would look, even for a campaign switched off: with a sample deadline.
     if (!(ms > 0)) end = Date.now() + 8_010_000;
   }
-  let locale = pageLocale();
+  let locale = env.locale!;
   try {
     timeLeft(1, locale);
   } catch {

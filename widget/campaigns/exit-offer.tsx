@@ -9,7 +9,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { PublicCampaign } from '../../server/schema';
 import type { MountCampaign, UIActions, UIEnv } from '../ui/contract';
-import { fill, pageLocale, profileValues } from '../ui/copy';
+import { fill, profileValues } from '../ui/copy';
 import { Dialog, mountDialog } from '../ui/dialog';
 import { showWith } from '../ui/mount';
 
@@ -177,7 +177,7 @@ export const mount: MountCampaign = async ({ root, campaign, actions, env }) => 
   if (campaign.type !== 'exit_offer') throw new Error('exit-offer cannot render ' + campaign.type);
   const grant = await grantFor(campaign, env);
   if (!grant?.code || grant.deadline <= Date.now() + grant.skew) return null;
-  const locale = pageLocale();
+  const locale = env.locale!;
   const values = { ...profileValues(env.profile, env.currency, locale), offer: { code: grant.code } };
   const headline = fill(campaign.content.headline, values);
   const text = campaign.content.text === undefined ? null : fill(campaign.content.text, values);

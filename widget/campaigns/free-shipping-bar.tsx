@@ -6,7 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { PublicCampaign } from '../../server/schema';
 import { BarFrame, mountBar } from '../ui/bar';
 import type { MountCampaign, UIActions, UIEnv } from '../ui/contract';
-import { fill, money, pageLocale, profileValues } from '../ui/copy';
+import { fill, money, profileValues } from '../ui/copy';
 import { showWith } from '../ui/mount';
 
 type FreeShipping = Extract<PublicCampaign, { type: 'free_shipping_bar' }>;
@@ -30,7 +30,7 @@ export function freeShippingText(c: FreeShipping, env: Pick<UIEnv, 'profile' | '
 function FreeShippingView({ campaign, actions, env }: { campaign: FreeShipping; actions: UIActions; env: UIEnv }) {
   const [, setVersion] = useState(0);
   useEffect(() => env.onEvent(() => setVersion((v) => v + 1)), []);
-  const shown = freeShippingText(campaign, env, pageLocale());
+  const shown = freeShippingText(campaign, env, env.locale!);
   if (!shown) return null;
   const [text, progress] = shown;
   return (
@@ -55,7 +55,7 @@ function FreeShippingView({ campaign, actions, env }: { campaign: FreeShipping; 
 export const mount: MountCampaign = (o) => {
   const c = o.campaign;
   if (c.type !== 'free_shipping_bar') throw new Error('free-shipping-bar cannot render ' + c.type);
-  if (!freeShippingText(c, o.env, pageLocale())) return null; // a merge tag without a value: nothing to show
+  if (!freeShippingText(c, o.env, o.env.locale!)) return null; // a merge tag without a value: nothing to show
   return mountBar(o, <FreeShippingView campaign={c} actions={o.actions} env={o.env} />, CSS);
 };
 

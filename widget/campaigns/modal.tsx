@@ -3,7 +3,7 @@
 // through `actions`: following the call to action is a click (the link then navigates as links do), and every
 // way of closing it (Escape, ×, the backdrop, "No thanks") is a dismissal, after which the engine removes it.
 import type { MountCampaign } from '../ui/contract';
-import { fill, pageLocale, profileValues } from '../ui/copy';
+import { fill, profileValues } from '../ui/copy';
 import { Dialog, mountDialog } from '../ui/dialog';
 import { showWith } from '../ui/mount';
 
@@ -12,7 +12,7 @@ export const mount: MountCampaign = ({ root, campaign, actions, env }) => {
   const { content, theme } = campaign;
   const button = content.button;
   // Merge tags ({{first_name | there}}) as text; a tag with no value and no fallback: nothing shows.
-  const values = profileValues(env.profile, env.currency, pageLocale());
+  const values = profileValues(env.profile, env.currency, env.locale!);
   const headline = fill(content.headline, values);
   const text = content.text === undefined ? undefined : fill(content.text, values);
   if (headline === null || text === null) return null;

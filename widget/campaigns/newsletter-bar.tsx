@@ -9,7 +9,7 @@ import type { PublicCampaign } from '../../server/schema';
 import { validEmail } from '../email';
 import { BarFrame, mountBar } from '../ui/bar';
 import type { MountCampaign, UIActions, UIEnv } from '../ui/contract';
-import { fill, pageLocale, profileValues } from '../ui/copy';
+import { fill, profileValues } from '../ui/copy';
 import { showWith } from '../ui/mount';
 
 type Bar = Extract<PublicCampaign, { type: 'newsletter_bar' }>;
@@ -87,6 +87,9 @@ function NewsletterBarView({ campaign, text, actions, env }: { campaign: Bar; te
       setBusy(false);
       if (!ok) return fail('send', content.failed);
       actions.click('lead');
+      // The shopper's profile on this device learns it too: `traits.newsletter` for rules (e.g. hide sign-ups from
+      // subscribers) and `traits.email`; nothing more is sent.
+      env.traits({ email: address, newsletter: true });
       env.state.set(KEY(campaign.id), Date.now()).catch(() => undefined);
     }
     setDone(true);
@@ -152,7 +155,7 @@ export const mount: MountCampaign = async (o) => {
   if (campaign.type !== 'newsletter_bar') throw new Error('newsletter-bar cannot render ' + campaign.type);
   // Signed up on this device already: nothing to ask (and no impression).
   if (!env.preview && (await env.state.get(KEY(campaign.id)).catch(() => undefined))) return null;
-  const text = fill(campaign.content.text, profileValues(env.profile, env.currency, pageLocale()));
+  const text = fill(campaign.content.text, profileValues(env.profile, env.currency, env.locale!));
   if (text === null) return null;
   const host = o.root.host as HTMLElement;
   host.style.setProperty('--kairos-accent', campaign.accent.accent);

@@ -17,7 +17,7 @@ function ViewingNowView({ campaign, actions, env }: { campaign: ViewingNow; acti
   useEffect(() => {
     const t = campaign.trigger;
     if (t.type !== 'viewers') return undefined;
-    const opts = { api: env.api, visitorId: env.visitorId, win: window, intervalMs: (t.interval_seconds ?? 15) * 1000, productPath: t.product_path ?? '/products/{id}' };
+    const opts = { api: env.api, visitorId: env.presenceId, win: window, intervalMs: (t.interval_seconds ?? 15) * 1000, productPath: t.product_path ?? '/products/{id}' };
     return subscribe(opts, setOthers);
   }, []);
   return <ProofCard campaign={campaign} count={others} actions={actions} />;

@@ -57,7 +57,8 @@ const beat = safe('presence', async () => {
   const res = await o.win.fetch(o.api + '/v1/presence', {
     method: 'POST',
     headers: { 'Content-Type': 'text/plain' },
-    body: JSON.stringify({ visitor_id: o.visitorId, key: presenceKey(o.win.location.pathname, o.productPath) }),
+    // No visitor id (GPC, or no consent yet): the count is read, and this shopper is not counted.
+    body: JSON.stringify({ visitor_id: o.visitorId || undefined, key: presenceKey(o.win.location.pathname, o.productPath) }),
     credentials: 'omit',
     keepalive: true,
   });

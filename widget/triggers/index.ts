@@ -2,27 +2,25 @@
 // startTrigger never throws: an unknown type or a failing factory is reported and gets a stop that does nothing.
 import type { Trigger } from '../../server/schema';
 import { report } from '../safe';
-import { cart } from './cart';
-import { click } from './click';
-import { event } from './event';
-import { inactivity } from './inactivity';
 import { pageLoad } from './page-load';
-import { pageViews } from './page-views';
-import { scrollDepth } from './scroll-depth';
-import { timeOnPage } from './time-on-page';
 import type { Fire, Opts, TriggerEnv, TriggerFactory } from './types';
 
 export type { Fire, TriggerEnv, TriggerFactory } from './types';
 
+/** The other triggers (lazy/triggers.ts), each exported under its config type. */
+function common(opts: Trigger, fire: Fire, env: TriggerEnv): () => void {
+  return lazy(env.load('triggers'), (m) => (m[opts.type as keyof typeof m] as TriggerFactory<Trigger>)(opts, fire, env));
+}
+
 const table: { [K in Trigger['type']]: TriggerFactory<Opts<K>> } = {
   page_load: pageLoad,
-  time_on_page: timeOnPage,
-  scroll_depth: scrollDepth,
-  inactivity,
-  click,
-  page_views: pageViews,
-  event,
-  cart,
+  time_on_page: common,
+  scroll_depth: common,
+  inactivity: common,
+  click: common,
+  page_views: common,
+  event: common,
+  cart: common,
   exit_intent: (opts, fire, env) => lazy(env.load('exit_intent'), (m) => m.exitIntent(opts, fire, env)),
   viewers: (opts, fire, env) => lazy(env.load('presence'), (m) => m.viewers(opts, fire, env)),
 };

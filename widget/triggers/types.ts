@@ -18,14 +18,15 @@ export interface TriggerEnv {
   cartItems: number;
   /** This page view began a new session. */
   newSession: boolean;
-  /** API origin and the visitor's id, for triggers that ask the server (viewers). */
+  /** API origin and the visitor's id, for triggers that ask the server (viewers); the id is empty under Global
+   *  Privacy Control or before consent: then the viewers count is read without counting this shopper. */
   api: string;
   visitorId: string;
   /** Tracked events (`kairos('track', name)`); returns the unsubscribe. */
   onEvent(listener: (name: string) => void): () => void;
   /**
    * Loads a trigger kept out of the first script (exit intent: the biggest; viewers: with the presence loop;
-   * only some campaigns use them). The engine imports its chunk from kairos-ui/; tests hand over a module.
+   * the rest but page_load in one chunk: only the pages whose campaigns use them load them). The engine imports its chunk from kairos-ui/; tests hand over a module.
    */
   load<K extends keyof LazyTriggers>(name: K): Promise<LazyTriggers[K]>;
 }
@@ -34,6 +35,8 @@ export interface TriggerEnv {
 export interface LazyTriggers {
   exit_intent: { exitIntent: TriggerFactory<Opts<'exit_intent'>> };
   presence: { viewers: TriggerFactory<Opts<'viewers'>> };
+  /** Every other trigger but page_load, by config type. */
+  triggers: { [K in Exclude<Trigger['type'], 'page_load' | 'exit_intent' | 'viewers'>]: TriggerFactory<Opts<K>> };
 }
 
 /** `signal`: what fired it, e.g. 'pointer_exit', 'scroll_up', 'tab_return', 'inactivity'. */

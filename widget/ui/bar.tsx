@@ -7,6 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { PublicCampaign } from '../../server/schema';
 import type { MountOptions, UIActions } from './contract';
 import { renderView } from './mount';
+import { PREFS_CSS, PrefsLink } from './prefs-link';
 import { adoptStyles } from './styles';
 
 export type BarCampaign = Extract<PublicCampaign, { type: 'announcement_bar' | 'countdown_bar' | 'free_shipping_bar' | 'newsletter_bar' }>;
@@ -62,6 +63,7 @@ export function BarFrame(props: {
   return (
     <div class={`bar ${props.campaign.position}`} role="region" aria-label={props.label}>
       {props.children}
+      <PrefsLink />
       <span class="sr-only" aria-live="polite">
         {announced}
       </span>
@@ -86,7 +88,7 @@ export function BarLink({ link, actions }: { link: { label: string; url: string 
 /** Styles, theme and (with `push`) the page padding for a bar; renders `view`; returns the unmount. */
 export function mountBar({ root, campaign, env }: MountOptions, view: ComponentChild, css = ''): () => void {
   const bar = campaign as BarCampaign;
-  adoptStyles(root, BAR_CSS + css, env.nonce);
+  adoptStyles(root, BAR_CSS + PREFS_CSS + css, env.nonce);
   const host = root.host as HTMLElement;
   host.style.setProperty('--kairos-bg', bar.theme.background);
   host.style.setProperty('--kairos-fg', bar.theme.color);

@@ -2,6 +2,7 @@
 // A tag names a value by its dotted path; after `|` comes the fallback used when the value is missing. Values
 // are always text (the UI renders strings, never HTML). A tag with neither a value nor a fallback makes the whole
 // copy unusable (null), so the campaign hides rather than saying "Hello ,".
+import type { ContextAnswer } from '../../server/context';
 import type { Profile } from '../profile';
 
 export type MergeValues = Record<string, unknown>;
@@ -46,25 +47,9 @@ export function money(amount: number, currency: string, locale: string): string 
   }
 }
 
-/**
- * The copy for the shopper's language from copy per locale: the page's `lang` exactly, then its language part,
- * then the browser's languages the same way, then `en`, then the first given.
- */
-export function pickLocale<T>(byLocale: Record<string, T>, wanted: readonly string[]): [locale: string, copy: T] {
-  const keys = Object.keys(byLocale);
-  const lower = keys.map((k) => k.toLowerCase());
-  for (const w of wanted) {
-    if (!w) continue;
-    const tag = w.toLowerCase();
-    const i = lower.indexOf(tag) >= 0 ? lower.indexOf(tag) : lower.indexOf(tag.split('-')[0]!);
-    if (i >= 0) return [keys[i]!, byLocale[keys[i]!]!];
-  }
-  const k = 'en' in byLocale ? 'en' : keys[0]!;
-  return [k, byLocale[k]!];
-}
-
-/** The languages to try, best first: the page's `lang`, then the browser's. */
-export const wantedLocales = (doc: Document = document): string[] => [doc.documentElement.lang, ...(navigator.languages ?? [navigator.language])];
+// Choosing the copy per locale (pickLocale, wantedLocales) lives with the UI runtime (ui/mount.ts), which picks each
+// campaign's copy before its module runs; re-exported here for the modules and tests that pick counted copy.
+export { pickLocale, wantedLocales } from './mount';
 
 /** The page's language: <html lang>, else the browser's. */
 export const pageLocale = (doc: Document = document): string => doc.documentElement.lang || navigator.language || 'en';
@@ -79,5 +64,46 @@ export function profileValues(p: Profile, currency: string, locale: string): Mer
     traits: p.traits,
     first_name: p.traits['first_name'] ?? p.traits['firstName'],
     cart: { count, total: count ? money(total, cur, locale) : undefined, value: total, currency: cur },
+    ...contextValues(),
   };
+}
+
+/**
+ * `weather.*` and `geo.*` from what GET /v1/context answered this visit (server-context.ts keeps it in
+ * sessionStorage): `weather.temp_c` and `weather.condition` now, `weather.max_temp_c` and `weather.min_temp_c` today
+ * (whole degrees); `geo.city`, `geo.region`, `geo.country`. Nothing when the context was never asked for or is gone.
+ */
+export function contextValues(stored: string | null = readContext()): MergeValues {
+  try {
+    const body = (JSON.parse(stored ?? 'null') as { body?: ContextAnswer } | null)?.body;
+    if (!body) return {};
+    const w = body.weather;
+    const today = w?.daily[0];
+    const round = (n: number | undefined) => (typeof n === 'number' ? Math.round(n) : undefined);
+    return {
+      weather: w && {
+        temp_c: round(w.current?.temp_c),
+        condition: w.current?.condition ?? today?.condition,
+        max_temp_c: round(today?.max_temp_c),
+        min_temp_c: round(today?.min_temp_c),
+      },
+      geo: body.location && { city: body.location.city, region: body.location.region, country: body.location.country },
+    };
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * The sessionStorage key server-context.ts (targeting chunk) writes. Spelt out here rather than imported, so the UI
+ * chunks do not share a chunk with the targeting code; test/widget/copy.test.ts checks the two agree.
+ */
+export const CONTEXT_KEY = 'kairos:context';
+
+function readContext(): string | null {
+  try {
+    return sessionStorage.getItem(CONTEXT_KEY);
+  } catch {
+    return null; // sandboxed frame, privacy mode
+  }
 }

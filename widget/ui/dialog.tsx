@@ -18,6 +18,7 @@
 import type { ComponentChild, ComponentChildren } from 'preact';
 import { useLayoutEffect, useRef } from 'preact/hooks';
 import { renderView } from './mount';
+import { PREFS_CSS, PrefsLink } from './prefs-link';
 import { adoptStyles } from './styles';
 
 /** How the shopper closed the dialog: Escape, the × button, a click on the backdrop, or the secondary button. */
@@ -73,6 +74,7 @@ h2 { margin: 0 36px 8px 0; font-size: 22px; line-height: 1.3; font-weight: 700; 
   position: absolute; top: 8px; inset-inline-end: 8px; width: 44px; height: 44px; margin: 0; padding: 0;
   border: 0; border-radius: 22px; background: transparent; color: #4b5563; cursor: pointer; font: 400 28px/44px system-ui, sans-serif;
 }
+.prefs-slot { text-align: center; color: #4b5563; }
 .btn:focus-visible, .close:focus-visible { outline: 3px solid var(--kairos-accent, #0f5c57); outline-offset: 2px; }
 @media (max-width: 600px) {
   dialog { width: 100%; max-width: none; min-height: 40%; max-height: 88%; margin: auto 0 0; border-radius: 20px 20px 0 0; }
@@ -185,6 +187,7 @@ export function Dialog(props: DialogProps) {
             {secondaryLabel}
           </button>
         )}
+        <PrefsLink />
       </div>
     </dialog>
   );
@@ -202,7 +205,7 @@ export interface DialogTheme {
  * host, `view` rendered into a container of its own. Returns the unmount function the engine calls.
  */
 export function mountDialog(root: ShadowRoot, view: ComponentChild, theme: DialogTheme, css = '', nonce?: string): () => void {
-  adoptStyles(root, DIALOG_CSS + css, nonce);
+  adoptStyles(root, DIALOG_CSS + PREFS_CSS + css, nonce);
   const host = root.host as HTMLElement;
   host.style.setProperty('--kairos-accent', theme.accent);
   host.style.setProperty('--kairos-accent-text', theme.accent_text);

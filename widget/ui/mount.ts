@@ -6,6 +6,7 @@
 // root keeps our CSS in and theirs out. Hosts are fixed-position overlays, so nothing on the page moves.
 import { render, type ComponentChild } from 'preact';
 import type { MountCampaign, ShowCampaign } from './contract';
+import { prefsLinks } from './prefs-link';
 
 const MODAL_LOCK = 'kairos-modal';
 
@@ -14,18 +15,27 @@ const HOST_STYLE = 'all:initial;display:block;position:fixed;left:0;right:0;z-in
 /** The `show` a campaign module exports, around its `mount`. */
 export const showWith =
   (mount: MountCampaign): ShowCampaign =>
-  async (campaign, actions, env) => {
+  async (given, actions, env) => {
     const release = env.lock ? await modalLock() : () => undefined;
     if (!release) return null;
+    // Copy per locale: the page's `lang`, then the browser's languages, then the default. The campaign's module sees
+    // only the chosen copy, and formats plurals, money and times for its language (env.locale). The env is the
+    // engine's, made for this one campaign: extended in place, so its live `profile` getter stays live.
+    const [campaign, locale, lang] = localise(given, wantedLocales());
+    env.locale = locale;
     const host = document.createElement('kairos-campaign');
     host.setAttribute('data-campaign', campaign.id);
     host.style.cssText = HOST_STYLE + ('position' in campaign && /^(top|bottom)$/.test(campaign.position) ? `${campaign.position}:0!important` : '');
     // The host resets every inherited style (all: initial), direction too: it follows the page's on purpose, so a
-    // right-to-left shop (Arabic, Hebrew, Persian) gets right-to-left campaigns.
-    const dir = getComputedStyle(document.body ?? document.documentElement).direction === 'rtl' ? 'rtl' : 'ltr';
+    // right-to-left shop (Arabic, Hebrew, Persian) gets right-to-left campaigns; so does copy written in a
+    // right-to-left language, on any page. The copy's language is the host's `lang` (screen readers, hyphenation).
+    const dir = (lang && isRtl(lang)) || getComputedStyle(document.body ?? document.documentElement).direction === 'rtl' ? 'rtl' : 'ltr';
     host.dir = dir;
     host.style.setProperty('direction', dir, 'important');
+    if (lang) host.lang = lang;
     const root = host.attachShadow({ mode: 'open' });
+    const prefs = env.preferences;
+    if (prefs?.link !== false && !env.preview) prefsLinks.set(root, { label: prefs?.label ?? 'Offer preferences', open: actions.preferences });
     (document.body ?? document.documentElement).appendChild(host);
     let unmountUI: (() => void) | null;
     try {
@@ -77,4 +87,69 @@ export function renderView(root: ShadowRoot, view: ComponentChild): () => void {
     render(null, container);
     container.remove();
   };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Copy per locale: which copy a campaign shows, in which language and direction. Here, in the runtime every
+// campaign loads, rather than in copy.ts (which re-exports pickLocale and wantedLocales), because showWith needs it
+// before any campaign module runs, and whatever this file imports joins the runtime chunk.
+
+/**
+ * The copy for the shopper's language from copy per locale: for the page's `lang`, the copy of exactly that tag,
+ * else of its language (`cy` for `cy-GB`), else of another variety of that language (`pt-BR` for `pt-PT`); then
+ * the browser's languages the same way; then `en`; then the first given (the schema's default copy).
+ */
+export function pickLocale<T>(byLocale: Record<string, T>, wanted: readonly string[]): [locale: string, copy: T] {
+  const keys = Object.keys(byLocale);
+  const lower = keys.map((k) => k.toLowerCase());
+  const language = (tag: string) => tag.split('-')[0]!;
+  for (const w of wanted) {
+    if (!w) continue;
+    const tag = w.toLowerCase();
+    let i = lower.indexOf(tag);
+    if (i < 0) i = lower.indexOf(language(tag));
+    if (i < 0) i = lower.findIndex((k) => language(k) === language(tag));
+    if (i >= 0) return [keys[i]!, byLocale[keys[i]!]!];
+  }
+  const k = 'en' in byLocale ? 'en' : keys[0]!;
+  return [k, byLocale[k]!];
+}
+
+/** The languages to try, best first: the page's `lang`, then the browser's. */
+export const wantedLocales = (doc: Document = document): string[] => [doc.documentElement.lang, ...(navigator.languages ?? [navigator.language])];
+
+/** Scripts written right to left (ISO 15924): Arabic, Hebrew, Syriac, Thaana, N’Ko, Adlam, Hanifi Rohingya, Mandaic, Samaritan, Mende Kikakui, Yezidi. */
+const RTL_SCRIPTS = /^(Arab|Hebr|Syrc|Thaa|Nkoo|Adlm|Rohg|Mand|Samr|Mend|Yezi)$/;
+
+/**
+ * Whether text in `locale` is written right to left: by its script, given (`pa-Arab`) or the language's usual one
+ * (Intl.Locale's likely subtags: `ar` → Arab, `dv` → Thaa). Without Intl.Locale, or for a tag it rejects, by a
+ * short list of languages.
+ */
+export function isRtl(locale: string): boolean {
+  try {
+    return RTL_SCRIPTS.test(new Intl.Locale(locale).maximize().script ?? '');
+  } catch {
+    return /^(ar|he|iw|fa|ur|ps|sd|yi|ug|ckb|dv|syr)(-|$)/i.test(locale);
+  }
+}
+
+type Content = Record<string, unknown> & { locales?: Record<string, unknown> };
+
+/**
+ * A campaign in the shopper's language. Copy per locale (server/schema.ts `localised`) comes as the default copy
+ * with every locale's in `content.locales`; social proof's `content` is itself copy per locale. Gives the campaign
+ * with the chosen copy alone in `content` (social proof: a map of that one locale), the locale plurals, money and
+ * times follow, and the copy's language; for a campaign with one copy, the page's language and no copy language.
+ */
+export function localise<C extends { type: string; content: unknown }>(
+  campaign: C,
+  wanted: readonly string[],
+): [campaign: C, locale: string, copyLang: string | undefined] {
+  const content = campaign.content as Content;
+  const proof = campaign.type === 'viewing_now' || campaign.type === 'recent_purchases';
+  const byLocale = proof ? content : content.locales;
+  if (!byLocale) return [campaign, wanted.find(Boolean) ?? 'en', undefined];
+  const [lang, copy] = pickLocale(byLocale, wanted);
+  return [{ ...campaign, content: proof ? { [lang]: copy } : copy }, lang, lang];
 }

@@ -5,10 +5,11 @@ import { useEffect, useState } from 'preact/hooks';
 import type { PublicCampaign } from '../../server/schema';
 import type { UIActions } from './contract';
 import { fill, pickLocale, plural, wantedLocales } from './copy';
+import { PREFS_CSS, PrefsLink } from './prefs-link';
 
 type Proof = Extract<PublicCampaign, { type: 'viewing_now' | 'recent_purchases' }>;
 
-export const PROOF_CSS = `
+export const PROOF_CSS = PREFS_CSS + `
 :host { all: initial; }
 .proof {
   box-sizing: border-box; position: fixed; display: flex; align-items: center; gap: 10px; max-width: min(360px, calc(100vw - 32px));
@@ -60,6 +61,7 @@ export function ProofCard({ campaign, count, actions }: { campaign: Proof; count
       <span class="sr-only" aria-live="polite">
         {announced}
       </span>
+      <PrefsLink />
       <button type="button" class="close" aria-label="Hide" onClick={() => actions.dismiss()}>
         <span aria-hidden="true">×</span>
       </button>

@@ -91,7 +91,10 @@ export function createEngine(o: EngineOptions): Engine {
   let consent: { analytics?: unknown } | undefined;
   /** What the shopper chose in the preference centre (stored on the device; on the server too once identified). */
   let prefs: ShopperPreferences | undefined;
-  /** The campaigns that lost the last decision: offered again if a winner turns out to have nothing to show. */
+  /**
+   * The campaigns that lost a decision on this page view (triggers fire at different moments, so several decisions
+   * may lose some): offered again if a winner turns out to have nothing to show.
+   */
   let lost: typeof fired = [];
   let started = false;
 
@@ -291,6 +294,7 @@ export function createEngine(o: EngineOptions): Engine {
     if (newPage) {
       armed.forEach((stop) => stop());
       armed = new Map();
+      lost = [];
     }
     explain(newPage ? 'page view' : 'config', config.campaigns, x);
     const env = {
@@ -327,7 +331,7 @@ export function createEngine(o: EngineOptions): Engine {
     const campaigns = byPriority(batch.map(([c]) => c));
     const winners = choose(campaigns, x);
     debug?.explainLosers(campaigns, winners, x);
-    lost = batch.filter(([c]) => !winners.includes(c));
+    lost.push(...batch.filter(([c]) => !winners.includes(c)));
     for (const c of winners) void show(c, batch.find(([f]) => f === c)?.[1], x.session);
   }
 

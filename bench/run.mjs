@@ -29,6 +29,11 @@ const LAZY = {
   'scope-': 'shared by lazy triggers (trigger bookkeeping)',
   'pages-': 'shared by lazy chunks (page globs)',
   'safe-': 'shared by lazy chunks (error boundary)',
+  'triggers-': 'every trigger but page_load, exit intent and viewers, where a campaign uses one',
+  'inactivity-': 'shared by lazy triggers (the inactivity trigger, also part of mobile exit intent)',
+  'cmp-': 'IAB TCF v2 consent, only with privacy.consent: cmp',
+  'prefs-': 'the preference centre: opens the panel, syncs an identified shopper’s choice',
+  'preferences-panel-': 'the preference panel, when the shopper opens it',
 };
 const what = (f) =>
   f.startsWith('ui-runtime-') ? 'UI runtime (Preact), once per page' : (Object.entries(LAZY).find(([p]) => f.startsWith(p))?.[1] ?? 'one campaign UI, when it shows');

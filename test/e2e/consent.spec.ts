@@ -3,7 +3,7 @@
 // and the choice holds on the next page; with Global Privacy Control on, nothing is ever sent, while bars still
 // show (they need no data). Counted on the server (stored events) and on the wire (requests to /v1/events).
 import { expect, test, type Page } from '@playwright/test';
-import { demoConfig, startKairos, waitFor, type Kairos } from './support';
+import { demoConfig, deviceState, startKairos, waitFor, type Kairos } from './support';
 
 /** Requests the page makes to /v1/events (fetch or beacon). */
 function eventRequests(page: Page): string[] {
@@ -16,22 +16,6 @@ function eventRequests(page: Page): string[] {
 
 const settle = (page: Page) => page.waitForLoadState('networkidle').then(() => page.waitForTimeout(800));
 
-/** The keys the widget has stored on the device (IndexedDB kairos/state). */
-const storedKeys = (page: Page) =>
-  page.evaluate(
-    () =>
-      new Promise<string[]>((resolve, reject) => {
-        const open = indexedDB.open('kairos');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const db = open.result;
-          if (!db.objectStoreNames.contains('state')) return resolve([]);
-          const keys = db.transaction('state').objectStore('state').getAllKeys();
-          keys.onsuccess = () => resolve((keys.result as string[]).sort());
-          keys.onerror = () => reject(keys.error);
-        };
-      }),
-  );
 /** What may be stored before consent: nothing that identifies the shopper. */
 const BEFORE_CONSENT = ['config', 'consent', 'prefs'];
 
@@ -54,24 +38,15 @@ test.describe('consent: required', () => {
     // The bar needs no consent: it shows.
     await expect(page.locator('kairos-campaign').first()).toBeAttached();
     // Nor is anything about the shopper kept on the device: no visitor id, session, profile or history.
-    expect((await storedKeys(page)).filter((k) => !BEFORE_CONSENT.includes(k))).toEqual([]);
+    expect((await deviceState(page)).filter((k) => !BEFORE_CONSENT.includes(k))).toEqual([]);
 
     await page.evaluate(() => (window as unknown as { kairos: (...a: unknown[]) => void }).kairos('consent', { analytics: true, marketing: true }));
     // The cart page's view, held in memory until now, arrives; the earlier pages' events were never kept.
     await waitFor('the held page view', () => kairos.events('Page Viewed').find((e) => e.path === '/cart'));
     expect(kairos.events('Product Added')).toEqual([]);
     // Now the device keeps what it needs (the visitor id the server just saw, the session, the profile).
-    await waitFor('device storage after consent', async () => (await storedKeys(page)).includes('visitor'));
-    const visitor = await page.evaluate(
-      () =>
-        new Promise<string>((resolve) => {
-          const open = indexedDB.open('kairos');
-          open.onsuccess = () => {
-            const get = open.result.transaction('state').objectStore('state').get('visitor');
-            get.onsuccess = () => resolve(get.result as string);
-          };
-        }),
-    );
+    await waitFor('device storage after consent', async () => (await deviceState(page)).includes('visitor'));
+    const visitor = await deviceState<string>(page, 'visitor');
     expect(kairos.events('Page Viewed').find((e) => e.path === '/cart')?.visitor_id).toBe(visitor);
 
     await page.goto(kairos.url + '/products/straw-hat'); // the choice is remembered on this device
@@ -149,11 +124,11 @@ test.describe('consent: cmp (IAB TCF v2)', () => {
     await settle(page);
     expect(requests).toEqual([]);
     expect(kairos.events()).toEqual([]);
-    expect((await storedKeys(page)).filter((k) => !BEFORE_CONSENT.includes(k))).toEqual([]);
+    expect((await deviceState(page)).filter((k) => !BEFORE_CONSENT.includes(k))).toEqual([]);
 
     await decide(page, { 1: true, 8: true });
     await waitFor('the held page view', () => kairos.events('Page Viewed').find((e) => e.path === '/products/linen-shirt'));
-    await waitFor('device storage after consent', async () => (await storedKeys(page)).includes('visitor'));
+    await waitFor('device storage after consent', async () => (await deviceState(page)).includes('visitor'));
   });
 
   test('a CMP that says GDPR does not apply lets events through', async ({ page }) => {

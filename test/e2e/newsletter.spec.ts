@@ -9,10 +9,9 @@
 // id is replaced by this one.
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import YAML from 'yaml';
-import { collectPageErrors, demoConfig, freePort, startKairos, waitFor, type Kairos } from './support';
+import { collectPageErrors, demoConfig, deviceState, startKairos, startReceiver, waitFor, type Kairos, type ReceivedHook } from './support';
 
 const SECRET = `whsec_${Buffer.alloc(32, 42).toString('base64')}`;
 const ID = 'newsletter';
@@ -22,12 +21,8 @@ const INVALID = 'Please enter a valid email address, like name@example.com.';
 const MISSING = 'Please tick the box to agree.';
 const SUCCESS = 'Thanks — you’re on the list.';
 
-interface Received {
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-const received: Received[] = [];
-let receiver: Server;
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
+let received: ReceivedHook[] = [];
 let kairos: Kairos;
 
 function config(receiverUrl: string): string {
@@ -48,26 +43,17 @@ function config(receiverUrl: string): string {
 }
 
 test.beforeAll(async () => {
-  const port = await freePort();
-  receiver = createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (d: string) => (body += d));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body });
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(port, '127.0.0.1', r));
+  receiver = await startReceiver();
+  received = receiver.received;
   // The signing secret, and a quick delivery tick.
   kairos = await startKairos({
-    config: config(`http://127.0.0.1:${port}/hooks/kairos`),
+    config: config(receiver.url),
     env: { KAIROS_WEBHOOK_SECRET: SECRET, KAIROS_WEBHOOK_TICK_MS: '200' },
   });
 });
 test.afterAll(async () => {
   await kairos?.stop();
-  await new Promise((r) => receiver?.close(r));
+  await receiver?.close();
 });
 
 const bar = (page: Page) => page.getByRole('region', { name: 'Newsletter' });
@@ -160,17 +146,7 @@ test('a good address with consent: the success text, the lead stored, and a sign
   expect(() => new Webhook(`whsec_${Buffer.alloc(32, 1).toString('base64')}`).verify(hook.body, hook.headers as Record<string, string>)).toThrow();
 
   // The profile on this device knows it (for rules such as "not subscribed yet", and merge tags).
-  const traits = await page.evaluate(
-    () =>
-      new Promise<unknown>((resolve) => {
-        const open = indexedDB.open('kairos');
-        open.onsuccess = () => {
-          const get = open.result.transaction('state').objectStore('state').get('profile');
-          get.onsuccess = () => resolve((get.result as { traits?: unknown } | undefined)?.traits);
-        };
-      }),
-  );
-  expect(traits).toMatchObject({ email: 'grace@example.com', newsletter: true });
+  expect((await deviceState<{ traits: unknown }>(page, 'profile'))?.traits).toMatchObject({ email: 'grace@example.com', newsletter: true });
 
   // Signed up: this device is not asked again.
   await page.reload();

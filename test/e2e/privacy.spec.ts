@@ -14,14 +14,13 @@
 // cannot pass by storing nothing.
 import { expect, test } from '@playwright/test';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { Webhook } from 'standardwebhooks';
 import YAML from 'yaml';
-import { demoConfig, freePort, root, startKairos, waitFor, type Kairos } from './support';
+import { demoConfig, root, startKairos, startReceiver, waitFor, type Kairos, type ReceivedHook } from './support';
 
 const EMAIL = 'sentinel.kairos.7f3a@example.org';
 const PHONE = '+44 7700 900 417';
@@ -42,12 +41,8 @@ const NEEDLES: Record<string, string[]> = {
 const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
 const DAY = 86_400_000;
 
-interface Received {
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-const received: Received[] = [];
-let receiver: Server;
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
+let received: ReceivedHook[] = [];
 let kairos: Kairos;
 const clockFile = join(mkdtempSync(join(tmpdir(), 'kairos-privacy-clock-')), 'now');
 
@@ -62,20 +57,11 @@ function config(receiverUrl: string): string {
 }
 
 test.beforeAll(async () => {
-  const port = await freePort();
-  receiver = createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (d: string) => (body += d));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body });
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(port, '127.0.0.1', r));
+  receiver = await startReceiver();
+  received = receiver.received;
   const preload = `--import=${pathToFileURL(join(root, 'test', 'e2e', 'fake-clock.mjs')).href}`;
   kairos = await startKairos({
-    config: config(`http://127.0.0.1:${port}/hooks/kairos`),
+    config: config(receiver.url),
     env: {
       LOG_LEVEL: 'trace', // the most the server ever prints
       KAIROS_WEBHOOK_SECRET: SECRET,
@@ -90,7 +76,7 @@ test.beforeAll(async () => {
 });
 test.afterAll(async () => {
   await kairos?.stop();
-  await new Promise((r) => receiver?.close(r));
+  await receiver?.close();
 });
 
 /** Moves the server's clock to `at` (it runs on from there); resolves once the server reads it. */
@@ -170,7 +156,7 @@ test('a full demo session leaves no sentinel in the database, its WAL or the log
   // The lead.captured webhook reached the receiver with the address, signed.
   const hook = (type: string) => received.find((r) => r.body.includes(`"${type}"`));
   const lead = await waitFor('the lead.captured webhook', () => hook('lead.captured'));
-  const verify = (r: Received) => new Webhook(SECRET).verify(r.body, r.headers as Record<string, string>) as { type: string; data: Record<string, unknown> };
+  const verify = (r: ReceivedHook) => new Webhook(SECRET).verify(r.body, r.headers as Record<string, string>) as { type: string; data: Record<string, unknown> };
   expect(verify(lead).data).toMatchObject({ email: EMAIL, visitor_id: visitor });
 
   // A minute and a bit later (server time): abandoned, and cart.abandoned delivered with the address.

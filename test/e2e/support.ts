@@ -238,3 +238,47 @@ export function layoutShifts(page: Page): Promise<string[]> {
       }),
   );
 }
+
+export interface ReceivedHook {
+  headers: import('node:http').IncomingHttpHeaders;
+  body: string;
+}
+
+/** A shop's webhook receiver on a free loopback port: every request it gets, answered 204. */
+export async function startReceiver(): Promise<{ url: string; received: ReceivedHook[]; close(): Promise<void> }> {
+  const port = await freePort();
+  const received: ReceivedHook[] = [];
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (d: string) => (body += d));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${port}/hooks/kairos`, received, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+/** What the widget keeps on this page's device (IndexedDB kairos/state): every key, or one key's value. */
+export function deviceState(page: Page): Promise<string[]>;
+export function deviceState<T>(page: Page, key: string): Promise<T | undefined>;
+export function deviceState(page: Page, key?: string): Promise<unknown> {
+  return page.evaluate(
+    (key) =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('kairos');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          if (!db.objectStoreNames.contains('state')) return resolve(key === undefined ? [] : undefined);
+          const store = db.transaction('state').objectStore('state');
+          const req = key === undefined ? store.getAllKeys() : store.get(key);
+          req.onsuccess = () => resolve(key === undefined ? (req.result as string[]).sort() : req.result);
+          req.onerror = () => reject(req.error);
+        };
+      }),
+    key,
+  );
+}

@@ -159,7 +159,11 @@ export function createEngine(o: EngineOptions): Engine {
     if (allowed()) pending.forEach((fn, k) => state.update(k, fn).catch((e) => report('storage', e))), pending.clear();
   }
 
-  const persistProfile = () => state.set('profile', profile).catch((e) => report('profile', e));
+  /**
+   * The profile (what the shopper viewed, carted, bought; their traits) is kept on the device, except under Global
+   * Privacy Control: then it lives for the page only, and personalisation uses nothing stored.
+   */
+  const persistProfile = () => gpc() || state.set('profile', profile).catch((e) => report('profile', e));
   /** Applies a change here at once, and to the stored record in one transaction (see history.ts). */
   const change = (op: (h: History) => History) => {
     if (o.preview) return;
@@ -442,7 +446,7 @@ export function createEngine(o: EngineOptions): Engine {
       o.state.get<ShopperPreferences>('prefs'),
     ]);
     history = h;
-    if (isProfile(p)) profile = p;
+    if (isProfile(p) && !gpc()) profile = p;
     consent ??= c;
     prefs = f;
   };

@@ -14,6 +14,13 @@ function eventRequests(page: Page): string[] {
   return seen;
 }
 
+/** POST /v1/events requests the server answered, from its own request log (one JSON line per request). */
+const postsLogged = (kairos: Kairos) =>
+  kairos
+    .output()
+    .split('\n')
+    .filter((l) => l.includes('"route":"/v1/events"') && l.includes('"method":"POST"')).length;
+
 const settle = (page: Page) => page.waitForLoadState('networkidle').then(() => page.waitForTimeout(800));
 
 /** What may be stored before consent: nothing that identifies the shopper. */
@@ -34,6 +41,7 @@ test.describe('consent: required', () => {
     await page.goto(kairos.url + '/cart');
     await settle(page);
     expect(requests).toEqual([]);
+    expect(postsLogged(kairos)).toBe(0);
     expect(kairos.events()).toEqual([]);
     // The bar needs no consent: it shows.
     await expect(page.locator('kairos-campaign').first()).toBeAttached();
@@ -43,6 +51,7 @@ test.describe('consent: required', () => {
     await page.evaluate(() => (window as unknown as { kairos: (...a: unknown[]) => void }).kairos('consent', { analytics: true, marketing: true }));
     // The cart page's view, held in memory until now, arrives; the earlier pages' events were never kept.
     await waitFor('the held page view', () => kairos.events('Page Viewed').find((e) => e.path === '/cart'));
+    expect(postsLogged(kairos)).toBeGreaterThan(0);
     expect(kairos.events('Product Added')).toEqual([]);
     // Now the device keeps what it needs (the visitor id the server just saw, the session, the profile).
     await waitFor('device storage after consent', async () => (await deviceState(page)).includes('visitor'));
@@ -74,7 +83,10 @@ test.describe('consent: not_required (the default)', () => {
     await page.goto(kairos.url + '/cart'); // pagehide would flush anything queued
     await settle(page);
     expect(requests).toEqual([]);
+    expect(postsLogged(kairos)).toBe(0); // the first test on this server
     expect(kairos.events()).toEqual([]);
+    // Nor is a profile kept for personalisation: the cart lived for its page only.
+    expect(await deviceState(page)).not.toContain('profile');
   });
 
   test('a first visit whose config comes late (nothing cached) still sends its events once it is there', async ({ page }) => {
@@ -90,6 +102,7 @@ test.describe('consent: not_required (the default)', () => {
     await page.goto(kairos.url + '/products/linen-shirt');
     await page.getByTestId('add-to-cart').click();
     await waitFor('Product Added', () => kairos.events('Product Added')[0]);
+    await waitFor('the profile kept on the device', async () => (await deviceState(page)).includes('profile'));
   });
 });
 
@@ -123,6 +136,7 @@ test.describe('consent: cmp (IAB TCF v2)', () => {
     await decide(page, { 1: true, 7: true }); // storage and ad measurement only: not enough
     await settle(page);
     expect(requests).toEqual([]);
+    expect(postsLogged(kairos)).toBe(0);
     expect(kairos.events()).toEqual([]);
     expect((await deviceState(page)).filter((k) => !BEFORE_CONSENT.includes(k))).toEqual([]);
 

@@ -210,7 +210,7 @@ export function createEngine(o: EngineOptions): Engine {
       pageView(props);
     },
     preferences() {
-      withPrefs((m, h) => m.open(h));
+      whenReady(() => withPrefs((m, h) => m.open(h)));
     },
     consent(choice) {
       consent = plain(choice);

@@ -2,7 +2,7 @@
 // exactly one shows — the highest priority — and after it is dismissed none shows again that session. Two tabs
 // never interrupt at once. Debug mode explains each decision; preview shows one campaign and records nothing.
 import { expect, test, type Page } from '@playwright/test';
-import { collectPageErrors, collectPostedEvents, fullDemoConfig, startKairos, waitFor, type Kairos } from './support';
+import { collectPageErrors, collectPostedEvents, deviceState, fullDemoConfig, startKairos, waitFor, type Kairos } from './support';
 
 let kairos: Kairos;
 test.beforeAll(async () => {
@@ -86,6 +86,11 @@ test('?kairos_debug=1 explains every decision, layer by layer', async ({ page })
 
   await page.keyboard.press('Escape');
   await expect(modals(page)).toHaveCount(0); // dismissed (the dialog reports its close a moment after Escape)
+  // The dismissal is on the device before the next page reads it.
+  await waitFor('the dismissal stored', async () => {
+    const h = await deviceState<{ campaigns: Record<string, { dismissed?: unknown }> }>(page, 'history');
+    return Object.values(h?.campaigns ?? {}).some((c) => c.dismissed);
+  });
   lines.length = 0;
   await page.goto(kairos.url + '/cart?kairos_debug=1');
   await waitFor('the next page explained', () => lines.some((l) => l.includes('welcome-10 (page view): no — frequency: shown 1×, limit 1 per session')) || undefined);

@@ -3,7 +3,7 @@
 // — follows them to a second browser (another context: nothing shared but the server). kairos('preferences')
 // opens the panel when nothing shows (a shop's footer link), so "nothing at all" can be undone.
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { startKairos, waitFor, type Kairos } from './support';
+import { deviceState, startKairos, waitFor, type Kairos } from './support';
 
 const CONFIG = `
 site: { name: Preferences test }
@@ -124,7 +124,10 @@ test.describe('preference centre', () => {
     const second = await browser.newContext();
     const b = await second.newPage();
     await b.addInitScript(identify);
+    const pulled = b.waitForResponse((r) => r.url().endsWith('/v1/preferences/shopper-42') && r.request().method() === 'GET');
     await b.goto(kairos.url + '/products/linen-shirt');
+    expect((await pulled).status()).toBe(200);
+    await waitFor('the choice stored on this device', async () => (await deviceState<{ level: string }>(b, 'prefs'))?.level === 'bars');
     await expect(campaign(b, 'returns')).toBeAttached();
     await expect(campaign(b, 'welcome')).toHaveCount(0);
     await b.goto(kairos.url + '/');

@@ -51,9 +51,6 @@ export function money(amount: number, currency: string, locale: string): string 
 // campaign's copy before its module runs; re-exported here for the modules and tests that pick counted copy.
 export { pickLocale, wantedLocales } from './mount';
 
-/** The page's language: <html lang>, else the browser's. */
-export const pageLocale = (doc: Document = document): string => doc.documentElement.lang || navigator.language || 'en';
-
 /** What merge tags can name, from the profile: `traits.*`, `first_name` (a trait), `cart.count`, `cart.total`. */
 export function profileValues(p: Profile, currency: string, locale: string): MergeValues {
   const lines = Object.values(p.cart);

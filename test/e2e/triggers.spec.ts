@@ -240,11 +240,12 @@ test.afterEach(async () => {
 
 test.describe('page_load', () => {
   test('fires delay_seconds after the page view began', async ({ page }) => {
-    opened = await open(page);
+    opened = await open(page, { clock: true });
     await start(page, { type: 'page_load', delay_seconds: 0.5 });
-    await settle(page, 200);
+    await page.clock.runFor(450);
     expect(await fired(page)).toEqual([]);
-    await expectFired(page, [null]);
+    await page.clock.runFor(100);
+    expect(await fired(page)).toEqual([null]);
   });
 
   test('the delay counts from the page view, not from when the trigger was armed', async ({ page }) => {
@@ -254,10 +255,10 @@ test.describe('page_load', () => {
   });
 
   test('does not fire when stopped before the delay is over (the shopper left the page)', async ({ page }) => {
-    opened = await open(page);
+    opened = await open(page, { clock: true });
     await start(page, { type: 'page_load', delay_seconds: 0.3 });
     await stop(page);
-    await settle(page, 600);
+    await page.clock.runFor(600);
     expect(await fired(page)).toEqual([]);
   });
 });

@@ -10,6 +10,7 @@
 //   GET  /v1/purchases?product=…  how many orders of a product were stored in the last 24 hours
 //   GET  /v1/context     roughly where the shopper is (0.1°) and the weather there, for targeting (server/context)
 //   DELETE /v1/visitors/:id  erases a visitor's events, cart, webhook messages and offer grants (admin token)
+//   GET  /report         what each campaign did, as an HTML page with charts; ?days=N, ?format=json|csv (admin token)
 //   GET  /schema.json    the JSON Schema for kairos.yaml (editor autocomplete)
 //   GET  /healthz        liveness: the store answers
 //   GET  /kairos.js      the loader script shops embed; /kairos-ui/* the content-hashed chunks it imports
@@ -24,6 +25,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { matchedRoutes } from 'hono/route';
 import { adminRefusal } from './admin';
+import type { AutoPauser } from './auto-pause';
 import { clientAddress, createClientHasher } from './client-hash';
 import { configJsonSchema, publicCampaign } from './config';
 import type { LoadedConfig } from './config-watch';
@@ -39,6 +41,10 @@ import { createMemoryPresence } from './presence/memory';
 import type { PresenceStore } from './presence/types';
 import { createRateLimiter, DEFAULT_RATE_LIMIT, defaultBurst } from './rate-limit';
 import { etagMatches, readStatic, safeSegments, type StaticFile } from './static';
+import { renderReportHtml } from './report/html';
+import { makeReport } from './report/index';
+import { reportCsv } from './report/text';
+import type { PublicConfig } from './schema';
 import type { Store } from './store/types';
 
 /** The subset of a pino logger the app uses. */
@@ -74,6 +80,8 @@ export interface AppDeps {
   trustProxyHops?: number;
   /** KAIROS_RATE_LIMIT: write requests a minute per client (hash of address and user agent); 0 = off. Default 600. */
   rateLimit?: number;
+  /** auto_pause (server/auto-pause.ts): paused campaigns are left out of /v1/config; new events are reported to it. */
+  autoPause?: Pick<AutoPauser, 'paused' | 'notify'>;
 }
 
 /** Largest accepted POST /v1/events body. A full batch (100 events) is far below it. */
@@ -159,8 +167,25 @@ export function createApp(deps: AppDeps): Hono {
 
   // --- /v1/config --------------------------------------------------------------------------------------------
 
+  // The compiled config without the campaigns auto_pause has paused; its ETag names them, so a pause (or a resume)
+  // reaches every browser at its next page view.
+  let pausedCache: { key: string; of: LoadedConfig; pub: PublicConfig; etag: string } | undefined;
+  const liveConfig = (): { pub: PublicConfig; etag: string } => {
+    const loaded = config.current;
+    const paused = deps.autoPause?.paused();
+    const hit = loaded.public.campaigns.filter((x) => paused?.has(x.id)).map((x) => x.id);
+    if (!hit.length) return { pub: loaded.public, etag: loaded.etag };
+    const key = hit.join(' ');
+    if (pausedCache?.of !== loaded || pausedCache.key !== key) {
+      const pub = { ...loaded.public, campaigns: loaded.public.campaigns.filter((x) => !hit.includes(x.id)) };
+      const tag = createHash('sha256').update(key).digest('base64url').slice(0, 8);
+      pausedCache = { key, of: loaded, pub, etag: loaded.etag.replace(/"$/, `-p${tag}"`) };
+    }
+    return pausedCache;
+  };
+
   app.get('/v1/config', (c) => {
-    const { public: pub, etag } = config.current;
+    const { pub, etag } = liveConfig();
     c.header('ETag', etag);
     c.header('Cache-Control', 'no-cache');
     if (etagMatches(c.req.header('If-None-Match'), etag)) return c.body(null, 304);
@@ -215,6 +240,7 @@ export function createApp(deps: AppDeps): Hono {
         c.header('Retry-After', '5');
         return c.json({ error: 'could not store the events; retry later' }, 503);
       }
+      if (deps.autoPause && result.inserted) deps.autoPause.notify(new Set(rows.flatMap((r) => (r.campaign_id ? [r.campaign_id] : []))));
       return c.json({ accepted: result.inserted, duplicates: result.duplicates });
     },
   );
@@ -417,6 +443,41 @@ export function createApp(deps: AppDeps): Hono {
       c.header('Retry-After', '5');
       return c.json({ error: 'the store is unavailable; nothing was erased, retry' }, 503);
     }
+  });
+
+  // --- the report (admin) -----------------------------------------------------------------------------------
+
+  // HTML for people (a browser asks for the token in its login prompt: Basic auth, any user name), JSON or CSV for
+  // scripts. Nothing on the page runs script; its one style block carries a nonce the CSP names.
+  app.get('/report', async (c) => {
+    c.header('Cache-Control', 'no-store');
+    const refused = adminRefusal(c.req.header('authorization'), deps.adminToken);
+    if (refused) {
+      if (refused.status === 401) c.header('WWW-Authenticate', 'Basic realm="Kairos report", charset="UTF-8"');
+      return c.text(refused.error + '\n', refused.status);
+    }
+    const daysText = c.req.query('days') ?? '30';
+    const days = Number(daysText);
+    if (!/^\d{1,4}$/.test(daysText) || days < 1) return c.text('days: a whole number of days from 1 to 9999\n', 400);
+    const format = c.req.query('format') ?? 'html';
+    if (!['html', 'json', 'csv'].includes(format)) return c.text('format: html, json or csv\n', 400);
+    let report;
+    try {
+      report = await makeReport(store, config.current.config, { days, now: now() });
+    } catch (e) {
+      log.error({ err: e instanceof Error ? e.message : String(e) }, 'report failed');
+      c.header('Retry-After', '5');
+      return c.text('the store is unavailable; retry\n', 503);
+    }
+    if (format === 'json') return c.json(report);
+    if (format === 'csv') {
+      c.header('Content-Disposition', 'attachment; filename="kairos-report.csv"');
+      return c.body(reportCsv(report), 200, { 'Content-Type': 'text/csv; charset=utf-8' });
+    }
+    const nonce = randomBytes(16).toString('base64');
+    c.header('Content-Security-Policy', `default-src 'none'; style-src 'nonce-${nonce}'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`);
+    c.header('Referrer-Policy', 'no-referrer');
+    return c.html(renderReportHtml(report, { nonce }));
   });
 
   app.get('/schema.json', (c) => {

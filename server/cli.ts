@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
 import { createApp } from './app';
+import { autoPauseIntervalFromEnv, startAutoPause } from './auto-pause';
 import { trustProxyHopsFromEnv } from './client-hash';
 import { formatConfigError, loadConfigFile } from './config';
 import { ConfigSource } from './config-watch';
@@ -18,6 +19,8 @@ import { createContextService, openWeatherCache } from './context/index';
 import { createLogger, type Logger } from './log';
 import { openPresence } from './presence/index';
 import { rateLimitFromEnv } from './rate-limit';
+import { makeReport } from './report/index';
+import { progressBar, reportCsv, reportJson, reportTable, reportVariantsCsv } from './report/text';
 import { startRetention } from './retention';
 import { openSqliteStore } from './store/sqlite';
 import { startWebhookService, webhookSettings } from './webhooks/index';
@@ -30,6 +33,8 @@ Usage:
   kairos serve [options]           run the server (API, widget, demo shop)
   kairos dev [options]             serve, and rebuild the widget on every change
   kairos validate FILE [FILE...]   check config files; exit 1 if any has errors
+  kairos report [options]          what each campaign did: impressions, clicks, conversions, irritation, tests
+  kairos resume CAMPAIGN [options] lift an automatic pause (auto_pause), judging afresh from now
   kairos help                      show this text
 
 Options for serve and dev:
@@ -39,11 +44,18 @@ Options for serve and dev:
   --db FILE       the SQLite event database (default: $KAIROS_DB, else data/kairos.db)
   --no-demo       do not serve the demo shop (also KAIROS_DEMO=0)
 
+Options for report and resume:
+  --config FILE, --db FILE   as for serve
+  --days N        report the last N days, today included (default 30)
+  --format F      table (default), json, csv (a row per campaign and day) or arms-csv (a row per test arm)
+
 Environment: LOG_LEVEL (trace, debug, info, warn, error, silent; default info); KAIROS_WEBHOOK_SECRET
 (whsec_<base64>: signs cart.abandoned webhooks; required when webhooks.endpoints are configured); KAIROS_SECRET
 (signs exit-offer grants; default: a key generated once and kept in <db>.secret); REDIS_URL (presence and weather
 forecasts shared by several instances; default in process); KAIROS_REDIS_PREFIX (default kairos:);
-KAIROS_ADMIN_TOKEN (a bearer token for DELETE /v1/visitors/<id>; without it erasure is off); KAIROS_RATE_LIMIT
+KAIROS_ADMIN_TOKEN (a bearer token for DELETE /v1/visitors/<id> and GET /report — in a browser, the password of its
+login prompt; without it both are off); KAIROS_AUTO_PAUSE_SECONDS (how often auto_pause judges campaigns with new
+events; default 60); KAIROS_RATE_LIMIT
 (write requests a minute per client, bursts of half that; default 600, 0 = off); KAIROS_TRUST_PROXY_HOPS (how
 many proxies of yours append to X-Forwarded-For; default 0: the header is ignored).
 `;
@@ -102,9 +114,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   if (weatherCache) log.info(`weather cache: ${weatherCache.description}`);
   const context = createContextService({ config, log, ...(weatherCache && { cache: weatherCache }) });
 
+  // auto_pause: campaigns that annoy more than allowed are judged on a timer and left out of /v1/config.
+  const autoPause = startAutoPause({ store, config, log, intervalMs: autoPauseIntervalFromEnv(process.env, (m) => log.warn(m)) });
+
   const app = createApp({
     config,
     store,
+    autoPause,
     presence,
     context,
     widgetDir: opts.widgetDir ?? resolve(repoRoot, 'dist', 'widget'),
@@ -123,6 +139,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   try {
     await listening(server, port0);
   } catch (e) {
+    await autoPause.stop();
     await config.close();
     await store.close();
     await presence.close();
@@ -147,6 +164,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       // Before the store closes: attempts in flight are aborted and released for the next start.
       await webhooks.stop();
       await retention.stop();
+      await autoPause.stop();
       await config.close();
       // Writes whatever is still queued before closing, so every acknowledged event is on disk.
       await store.close();
@@ -217,6 +235,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       return serveCommand(rest, false);
     case 'dev':
       return serveCommand(rest, true);
+    case 'report':
+      return reportCommand(rest);
+    case 'resume':
+      return resumeCommand(rest);
     default:
       process.stderr.write(`kairos: unknown command "${command}"\n\n${USAGE}`);
       return 2;
@@ -297,6 +319,65 @@ function serveFlags(args: string[]): ServeFlags | { help: true } | string {
     host: values.host ?? env('KAIROS_HOST'),
     demoDir: noDemo ? null : demo,
   };
+}
+
+const REPORT_FORMATS = { table: reportTable, json: reportJson, csv: reportCsv, 'arms-csv': reportVariantsCsv } as const;
+
+/** The config and store `report` and `resume` read, as `serve` would find them; a string is a usage error. */
+async function openForReport(args: string[], extra: Record<string, { type: 'string' }>) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string' }, db: { type: 'string' }, ...extra } });
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+  const flags = serveFlags([...(parsed.values.config ? ['--config', parsed.values.config] : []), ...(parsed.values.db ? ['--db', String(parsed.values.db)] : [])]);
+  if (typeof flags === 'string' || 'help' in flags) return 'bad options';
+  if (!existsSync(flags.dbFile)) return `no database at ${flags.dbFile}: pass --db FILE (or set KAIROS_DB)`;
+  const loaded = await loadConfigFile(flags.configFile);
+  if (!loaded.ok) return loaded.errors.map(formatConfigError).join('\n');
+  return { values: parsed.values as Record<string, string | undefined>, positionals: parsed.positionals, config: loaded.config, store: openSqliteStore(flags.dbFile) };
+}
+
+async function reportCommand(args: string[]): Promise<number> {
+  const opened = await openForReport(args, { days: { type: 'string' }, format: { type: 'string' } });
+  if (typeof opened === 'string') return usageError(opened);
+  const { values, config, store } = opened;
+  try {
+    const format = (values['format'] ?? 'table') as keyof typeof REPORT_FORMATS;
+    if (!(format in REPORT_FORMATS)) return usageError(`--format ${format}: use ${Object.keys(REPORT_FORMATS).join(', ')}`);
+    const days = Number(values['days'] ?? 30);
+    if (!Number.isInteger(days) || days < 1 || days > 3660) return usageError(`--days ${values['days']}: a whole number of days from 1`);
+    const progress = progressBar({ stream: process.stderr });
+    const report = await makeReport(store, config, { days, onProgress: (done, total) => progress.update(done, total) });
+    progress.done();
+    const render = REPORT_FORMATS[format];
+    process.stdout.write(render === reportTable ? reportTable(report, { color: !!process.stdout.isTTY, width: process.stdout.columns || 100 }) : render(report));
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+async function resumeCommand(args: string[]): Promise<number> {
+  const opened = await openForReport(args, {});
+  if (typeof opened === 'string') return usageError(opened);
+  const { positionals, config, store } = opened;
+  try {
+    const [id] = positionals;
+    if (!id || positionals.length > 1) return usageError('resume needs one campaign id');
+    if (!config.campaigns.some((c) => c.id === id)) return usageError(`no campaign "${id}" in the config`);
+    const paused = (await store.campaignPauses()).find((p) => p.campaign_id === id && p.paused_at !== null);
+    await store.resumeCampaign(id, Date.now());
+    process.stdout.write(
+      paused
+        ? `${id}: resumed (it was paused: ${paused.reason}); running servers show it again within a minute, and auto_pause judges it afresh from now\n`
+        : `${id}: was not paused; auto_pause now judges it from now on\n`,
+    );
+    return 0;
+  } finally {
+    await store.close();
+  }
 }
 
 async function serveCommand(args: string[], dev: boolean): Promise<number> {

@@ -643,15 +643,15 @@ export function compile(config: KairosConfig): PublicConfig {
 }
 
 /**
- * A campaign as browsers may see it (its schedule still as written): without the switch; an exit offer without
- * its coupon (codes are handed out one by one by POST /v1/offers/:id); a cart reminder kept off the cart and
+ * A campaign as browsers may see it (its schedule still as written): without the switch and auto_pause; an exit
+ * offer without its coupons (its own and its variants') (codes are handed out one by one by POST /v1/offers/:id); a cart reminder kept off the cart and
  * checkout pages.
  */
-export function publicCampaign(campaign: Campaign, config: KairosConfig): OmitEach<Campaign, 'enabled' | 'coupon'> {
-  const { enabled: _enabled, ...rest } = campaign;
+export function publicCampaign(campaign: Campaign, config: KairosConfig): OmitEach<Campaign, 'enabled' | 'coupon' | 'auto_pause'> {
+  const { enabled: _enabled, auto_pause: _autoPause, ...rest } = campaign;
   if (rest.type === 'exit_offer') {
     const { coupon: _coupon, ...offer } = rest;
-    return offer;
+    return offer.variants ? { ...offer, variants: offer.variants.map(({ coupon: _c, ...v }) => v) } : offer;
   }
   if (rest.type === 'cart_reminder') return { ...rest, pages: { ...rest.pages, exclude: [...rest.pages.exclude, ...config.cart.pages] } };
   if (rest.type === 'recent_purchases') return { ...rest, product_path: rest.product_path ?? config.presence.product_path };

@@ -9,6 +9,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { variantOf } from '../widget/bucket';
 import type { ExitOffer } from './schema';
 import type { OfferGrant, Store } from './store/types';
 
@@ -102,8 +103,10 @@ export async function answerOffer(o: {
   secret: string | Buffer;
   now: number;
 }): Promise<OfferAnswer> {
-  const { campaign, now } = o;
-  if (!campaign || !campaign.enabled) return { status: 404, body: { error: 'no such exit offer in the config' } };
+  const { now } = o;
+  if (!o.campaign || !o.campaign.enabled) return { status: 404, body: { error: 'no such exit offer in the config' } };
+  // An A/B test of offers: the shopper's variant's coupon and deadline (the same arm the widget shows them).
+  const campaign = variantOf(o.campaign, o.visitorId)?.campaign ?? o.campaign;
   let coupon: { code: string } | { pool: string; codes: readonly string[] };
   if ('code' in campaign.coupon) coupon = campaign.coupon;
   else {

@@ -709,17 +709,80 @@ export const NewsletterBar = z
   })
   .strict();
 
+// ---------------------------------------------------------------------------------------------------------
+// Experiments and auto-pause, shared by every campaign type.
+
+export const AutoPause = z
+  .object({
+    min_impressions: z.number().int().min(1).max(1_000_000).default(200).describe('Judge a campaign only once it has been shown this often (since it was last resumed).'),
+    max_dismiss_rate: z.number().min(0).max(1).optional().describe('Pause when more than this share of impressions is dismissed, e.g. 0.6.'),
+    max_irritation_rate: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe('Pause when irritation signals (closed within 2 s, site left within 10 s, fewer offers chosen) exceed this share of impressions, e.g. 0.2.'),
+  })
+  .strict()
+  .refine((a) => a.max_dismiss_rate !== undefined || a.max_irritation_rate !== undefined, 'give max_dismiss_rate, max_irritation_rate or both');
+export type AutoPause = z.infer<typeof AutoPause>;
+
+/** What a variant may change: the copy, the look, where it sits, and an exit offer's offer. Targeting, triggers and caps stay the campaign's. */
+export const VARIANT_FIELDS = ['content', 'theme', 'accent', 'position', 'push', 'coupon', 'apply_url', 'valid_minutes'] as const;
+
+/**
+ * A campaign type with its experiment fields: `variants` (each changes some of VARIANT_FIELDS, with a weight), a
+ * `holdout_percent` of shoppers who are shown nothing (the control), and `auto_pause`. A variant's field replaces the
+ * campaign's whole field (a variant's `content` is a complete copy), so no defaults are filled into a variant: what
+ * it does not name, it takes from the campaign.
+ */
+function experimental<Shape extends z.core.$ZodShape>(campaign: z.ZodObject<Shape, z.core.$strict>) {
+  const shape = campaign.shape as unknown as Record<string, z.ZodType>;
+  const own = Object.fromEntries(
+    VARIANT_FIELDS.filter((k) => k in shape).map((k) => {
+      const f = shape[k]!;
+      return [k, (f instanceof z.ZodDefault ? (f.unwrap() as z.ZodType) : f).optional()];
+    }),
+  );
+  const variant = z
+    .object({
+      id: id.refine((v) => v !== 'holdout', '"holdout" names the shoppers held out; pick another id').describe('Stable id in reports; renaming it starts a new arm.'),
+      weight: z.number().positive().max(10_000).default(1).describe('Relative share of the shoppers not held out.'),
+      ...own,
+    })
+    .strict();
+  type Own = z.output<z.ZodObject<Shape, z.core.$strict>>;
+  type Variant = { id: string; weight: number } & Partial<Pick<Own, Extract<keyof Own, (typeof VARIANT_FIELDS)[number]>>>;
+  return campaign
+    .extend({
+      variants: z
+        .array(variant as unknown as z.ZodType<Variant, z.input<typeof variant>>)
+        .min(1)
+        .max(10)
+        .optional()
+        .describe('An A/B test: each shopper is assigned one variant for good (by a hash of the campaign id and their visitor id).'),
+      holdout_percent: z
+        .number()
+        .min(0)
+        .max(90)
+        .optional()
+        .describe('Percent of shoppers who are shown nothing, as a control group to measure the campaign against.'),
+      auto_pause: z.union([z.literal(false), AutoPause]).optional().describe('Pause the campaign when it annoys more than this (overrides the top-level auto_pause; false: never).'),
+    })
+    .strict();
+}
+
 /** Campaigns are a discriminated union on `type`; later campaign types join this list. */
 export const Campaign = z.discriminatedUnion('type', [
-  AnnouncementBar,
-  Modal,
-  ExitOffer,
-  CartReminder,
-  ViewingNow,
-  RecentPurchases,
-  CountdownBar,
-  FreeShippingBar,
-  NewsletterBar,
+  experimental(AnnouncementBar),
+  experimental(Modal),
+  experimental(ExitOffer),
+  experimental(CartReminder),
+  experimental(ViewingNow),
+  experimental(RecentPurchases),
+  experimental(CountdownBar),
+  experimental(FreeShippingBar),
+  experimental(NewsletterBar),
 ]);
 
 // ---------------------------------------------------------------------------------------------------------
@@ -910,6 +973,15 @@ export const KairosConfig = z
     webhooks: Webhooks.default({ endpoints: [], abandon_after_minutes: 60, allow_private_networks: false }),
     privacy: Privacy.default({ consent: 'not_required', respect_dnt: false, retention_days: 395 }),
     preferences: Preferences.default({ link: true, label: 'Offer preferences', topics: [] }),
+    attribution: z
+      .object({
+        click_days: z.number().min(0).max(90).default(7).describe('An order counts for a campaign clicked this many days before it…'),
+        view_days: z.number().min(0).max(90).default(1).describe('…or shown this many days before it (the most recent touch wins).'),
+      })
+      .strict()
+      .default({ click_days: 7, view_days: 1 })
+      .describe('Which campaign an order is credited to in the report: the last one clicked or seen within these windows.'),
+    auto_pause: AutoPause.optional().describe('Pause any campaign that annoys more than this (a campaign’s own auto_pause overrides it).'),
     campaigns: z.array(Campaign).default([]),
   })
   .strict()
@@ -922,6 +994,13 @@ export const KairosConfig = z
       if (first !== undefined)
         ctx.addIssue({ code: 'custom', path: ['campaigns', i, 'id'], message: `duplicate id "${c.id}" (also campaigns[${first}])` });
       else seen.set(c.id, i);
+      const arms = new Map<string, number>();
+      c.variants?.forEach((v, j) => {
+        const other = arms.get(v.id);
+        if (other !== undefined)
+          ctx.addIssue({ code: 'custom', path: ['campaigns', i, 'variants', j, 'id'], message: `duplicate variant "${v.id}" (also variants[${other}])` });
+        else arms.set(v.id, j);
+      });
       const topics = cfg.preferences.topics.map((t) => t.id);
       c.topics?.forEach((t, j) => {
         if (!topics.includes(t))
@@ -966,7 +1045,7 @@ export type Preferences = z.infer<typeof Preferences>;
 export type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** An exit offer's coupon stays on the server: browsers get their code from POST /v1/offers/:id. */
-export type PublicCampaign = OmitEach<Campaign, 'enabled' | 'schedule' | 'coupon'> & {
+export type PublicCampaign = OmitEach<Campaign, 'enabled' | 'schedule' | 'coupon' | 'auto_pause'> & {
   /** UTC epoch milliseconds; absent means open-ended. */
   schedule?: { start?: number; end?: number };
 };

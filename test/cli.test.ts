@@ -85,6 +85,71 @@ describe('kairos validate', () => {
   });
 });
 
+describe('kairos report and kairos resume (child processes)', () => {
+  const DAY = 86_400_000;
+  const reportYaml = [
+    'auto_pause: { min_impressions: 2, max_dismiss_rate: 0.5 }',
+    'campaigns:',
+    '  - { id: hello-bar, type: announcement_bar, content: { text: Hi } }',
+    '  - { id: nag, type: modal, content: { headline: Sign up } }',
+    '',
+  ].join('\n');
+  let db: string;
+  let config: string;
+  beforeAll(async () => {
+    config = write('report.yaml', reportYaml);
+    db = join(dir, 'report.db');
+    // The server's schema, then events as the server stores them, written by the server itself.
+    const server = await startServer({ configFile: config, dbFile: db, port: 0, log: silent });
+    const now = Date.now();
+    const events = ['Campaign Shown', 'Campaign Shown', 'Campaign Clicked'].map((name, i) => ({
+      event_id: `cli-report-${i}`,
+      type: 'track',
+      name,
+      ts: now - DAY - i,
+      visitor_id: `visitor_cli_${i}xx`,
+      session_id: 'session_cli_1',
+      campaign_id: 'hello-bar',
+    }));
+    const res = await fetch(`${server.url}/v1/events`, { method: 'POST', body: JSON.stringify({ sent_at: now, events }) });
+    expect(res.status).toBe(200);
+    await server.close();
+    const sqlite = new Database(db);
+    sqlite.prepare('INSERT INTO campaign_pauses (campaign_id, paused_at, reason, since) VALUES (?, ?, ?, 0)').run('nag', now, '80 % of 10 impressions were dismissed');
+    sqlite.close();
+  });
+
+  it('prints the table: campaigns, their numbers, the paused one and how to resume it', async () => {
+    const r = await kairos(['report', '--db', db, '--config', config, '--days', '7']);
+    expect(r.stderr).toBe(''); // no progress bar when stderr is not a terminal
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/hello-bar\s.*\b2\b.*\b1\b/);
+    expect(r.stdout).toContain('80 % of 10 impressions were dismissed');
+    expect(r.stdout).toContain('npx kairos resume nag');
+  });
+
+  it('--format json and csv for export; a bad format is a usage error', async () => {
+    const json = JSON.parse((await kairos(['report', '--db', db, '--config', config, '--format', 'json'])).stdout);
+    expect(json.campaigns.find((c: { id: string }) => c.id === 'hello-bar').totals).toMatchObject({ impressions: 2, clicks: 1 });
+    const csv = (await kairos(['report', '--db', db, '--config', config, '--format', 'csv', '--days', '2'])).stdout.trim().split('\r\n');
+    expect(csv[0]).toMatch(/^day,campaign,status,impressions,clicks/);
+    expect(csv).toHaveLength(1 + 2 * 2); // two campaigns × two days
+    const bad = await kairos(['report', '--db', db, '--config', config, '--format', 'xml']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--format xml: use table, json, csv, arms-csv/);
+  });
+
+  it('resume lifts the pause; an unknown campaign or a missing database is a usage error', async () => {
+    const r = await kairos(['resume', 'nag', '--db', db, '--config', config]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/nag: resumed \(it was paused: 80 % of 10 impressions were dismissed\)/);
+    const json = JSON.parse((await kairos(['report', '--db', db, '--config', config, '--format', 'json'])).stdout);
+    expect(json.campaigns.find((c: { id: string }) => c.id === 'nag').status).toBe('running');
+    expect((await kairos(['resume', 'nope', '--db', db, '--config', config])).stderr).toMatch(/no campaign "nope"/);
+    expect((await kairos(['report', '--db', join(dir, 'missing.db'), '--config', config])).stderr).toMatch(/no database at/);
+  });
+});
+
 describe('kairos help', () => {
   // In-process: main() returns the exit code and writes the usage text.
   it.each([[['help'], 0], [[], 0], [['frobnicate'], 2], [['serve', '--bogus'], 2], [['serve', '--port', 'http'], 2]] as const)(

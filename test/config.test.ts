@@ -89,12 +89,40 @@ const cases: [name: string, source: string, expected: string[]][] = [
   [
     'unknown top-level key',
     lines('campaigns: []', 'banners: []'),
-    ['kairos.yaml:2:1 unknown key "banners"; use one of: $schema, site, fatigue, segments, context, presence, cart, webhooks, privacy, preferences, campaigns'],
+    ['kairos.yaml:2:1 unknown key "banners"; use one of: $schema, site, fatigue, segments, context, presence, cart, webhooks, privacy, preferences, attribution, auto_pause, campaigns'],
   ],
   [
     'a campaign about a topic the preference centre does not name',
     lines('preferences:', '  topics: [{ id: sales, label: Sales }]', 'campaigns:', '  - id: promo', '    type: announcement_bar', '    topics: [sales, news]', '    content: { text: Sale }'),
     ['kairos.yaml:6:21 campaigns[0].topics[1]: unknown topic "news": defined: sales'],
+  ],
+  [
+    'a variant that changes the targeting (variants change copy, look, position and offer only)',
+    lines('campaigns:', '  - id: promo', '    type: modal', '    content: { headline: Hi }', '    variants:', '      - id: a', '      - id: b', '        audience: { country: FR }'),
+    ['kairos.yaml:8:9 campaigns[0].variants[1]: unknown key "audience"; use one of: id, weight, content, theme'],
+  ],
+  [
+    'two variants with one id, and one called holdout',
+    lines('campaigns:', '  - id: promo', '    type: modal', '    content: { headline: Hi }', '    variants: [{ id: a }, { id: holdout }, { id: a }]'),
+    [
+      'kairos.yaml:5:33 campaigns[0].variants[1].id: "holdout" names the shoppers held out; pick another id',
+      'kairos.yaml:5:50 campaigns[0].variants[2].id: duplicate variant "a" (also variants[0])',
+    ],
+  ],
+  [
+    'a holdout of everyone',
+    lines('campaigns:', '  - id: promo', '    type: modal', '    content: { headline: Hi }', '    holdout_percent: 100'),
+    ['kairos.yaml:5:22 campaigns[0].holdout_percent: must be at most 90'],
+  ],
+  [
+    'auto_pause without a limit',
+    lines('auto_pause: { min_impressions: 100 }', 'campaigns: []'),
+    ['kairos.yaml:1:13 auto_pause: give max_dismiss_rate, max_irritation_rate or both'],
+  ],
+  [
+    'a dismiss rate given in percent',
+    lines('campaigns:', '  - id: promo', '    type: modal', '    content: { headline: Hi }', '    auto_pause: { max_dismiss_rate: 60 }'),
+    ['kairos.yaml:5:37 campaigns[0].auto_pause.max_dismiss_rate: must be at most 1'],
   ],
   [
     'a topic named twice',
@@ -832,7 +860,7 @@ describe('configJsonSchema', () => {
     ]);
   });
 
-  it('offers the fatigue budget, segments, context, presence, the cart, webhooks, privacy and preferences at the top level', () => {
-    expect(Object.keys(schema.properties)).toEqual(['$schema', 'site', 'fatigue', 'segments', 'context', 'presence', 'cart', 'webhooks', 'privacy', 'preferences', 'campaigns']);
+  it('offers the fatigue budget, segments, context, presence, the cart, webhooks, privacy, preferences, attribution and auto_pause at the top level', () => {
+    expect(Object.keys(schema.properties)).toEqual(['$schema', 'site', 'fatigue', 'segments', 'context', 'presence', 'cart', 'webhooks', 'privacy', 'preferences', 'attribution', 'auto_pause', 'campaigns']);
   });
 });

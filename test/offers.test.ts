@@ -10,6 +10,7 @@ import type { LoadedConfig } from '../server/config-watch';
 import { createLogger } from '../server/log';
 import { readPool, signGrant, verifyGrant } from '../server/offers';
 import { openSqliteStore, type SqliteStore } from '../server/store/sqlite';
+import { assign } from '../widget/bucket';
 import { loadedConfig } from './loaded-config';
 
 const dir = mkdtempSync(join(tmpdir(), 'kairos-offers-'));
@@ -37,6 +38,15 @@ const yaml = [
   '  - id: bar',
   '    type: announcement_bar',
   '    content: { text: Hi }',
+  '  - id: tested',
+  '    type: exit_offer',
+  '    content: { headline: Wait }',
+  '    coupon: { code: TEN }',
+  '    variants:',
+  '      - id: ten',
+  '      - id: fifteen',
+  '        coupon: { code: FIFTEEN }',
+  '        valid_minutes: 10',
   '',
 ].join('\n');
 
@@ -92,6 +102,16 @@ describe('POST /v1/offers/:id', () => {
     expect([x.code, y.code]).toEqual(['STAY10', 'STAY10']);
     expect(y.deadline - x.deadline).toBe(MINUTE);
     expect(x.deadline - (clock - MINUTE)).toBe(30 * MINUTE); // valid_minutes defaults to 30
+  });
+
+  it('an A/B test of offers: each shopper gets the coupon and deadline of the variant the widget shows them', async () => {
+    const visitors = Array.from({ length: 12 }, (_, i) => `visitor-ab-${i}`);
+    const answers = await Promise.all(visitors.map(async (v) => (await (await ask('tested', v)).json()) as { code: string; deadline: number }));
+    visitors.forEach((v, i) => {
+      const arm = assign('tested', v, { weights: [1, 1] });
+      expect(answers[i]).toMatchObject(arm === 0 ? { code: 'TEN', deadline: clock + 30 * MINUTE } : { code: 'FIFTEEN', deadline: clock + 10 * MINUTE });
+    });
+    expect(new Set(answers.map((a) => a.code))).toEqual(new Set(['TEN', 'FIFTEEN']));
   });
 
   it.each([

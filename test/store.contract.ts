@@ -10,7 +10,7 @@
 
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import fc from 'fast-check';
-import type { GrantRequest, NewOutboxMessage, Store, StoredEvent } from '../server/store/types';
+import type { GrantRequest, NewOutboxMessage, ReportCount, Store, StoredEvent } from '../server/store/types';
 import { settledBody } from '../server/webhooks/redact';
 
 /** A complete, valid event; `i` makes the defaults vary deterministically. */
@@ -540,6 +540,123 @@ export function runStoreContract(
         expect(await store.deleteExpired(T - DAY)).toMatchObject({ preferences: 1 });
         expect(await store.getPreferences('customer-3')).toBeNull();
         expect(await store.getPreferences('customer-2')).toEqual(prefs('bars', T));
+      });
+    });
+
+    describe('the report: reportData counts', () => {
+      const DAY = 86_400_000;
+      const T = Date.UTC(2026, 5, 10, 12); // 10 June 2026, noon UTC
+      const dayOf = (ts: number) => Math.floor(ts / DAY);
+      let k = 0;
+      const ev = (name: string, ts: number, visitor: string, campaign: string | null, props: StoredEvent['props'] = null) =>
+        makeEvent(`rep-${++k}`, { name, ts, received_at: ts, visitor_id: visitor, campaign_id: campaign, props });
+      const query = { from: T - 5 * DAY, to: T + DAY, click_ms: 7 * DAY, view_ms: DAY, window_ms: 7 * DAY };
+      const sum = (rows: readonly ReportCount[], campaign: string, key: keyof ReportCount) =>
+        rows.filter((r) => r.campaign_id === campaign).reduce((n, r) => n + Number(r[key] ?? 0), 0);
+
+      it('impressions, clicks and dismissals per campaign and day; a dismissal within 2 s is a quick close', async () => {
+        await store.insertEvents([
+          ev('Campaign Shown', T, 'v1', 'welcome'),
+          ev('Campaign Shown', T + 1000, 'v2', 'welcome'),
+          ev('Campaign Shown', T - DAY, 'v3', 'welcome'),
+          ev('Campaign Clicked', T + 5000, 'v1', 'welcome'),
+          ev('Campaign Dismissed', T + 2000, 'v2', 'welcome', { type: 'modal', ms: 1500 }),
+          ev('Campaign Dismissed', T - DAY + 9000, 'v3', 'welcome', { type: 'modal', ms: 9000 }),
+          ev('Campaign Dismissed', T - DAY + 9000, 'v4', 'welcome', { type: 'modal', ms: 2000 }), // 2 s is not within 2 s
+          ev('Campaign Shown', T - 10 * DAY, 'v5', 'welcome'), // before the range
+          ev('Page Viewed', T, 'v1', null),
+        ]);
+        const { counts, events } = await store.reportData(query);
+        expect(sum(counts, 'welcome', 'impressions')).toBe(3);
+        expect(sum(counts, 'welcome', 'clicks')).toBe(1);
+        expect(sum(counts, 'welcome', 'dismissals')).toBe(3);
+        expect(sum(counts, 'welcome', 'quick_closes')).toBe(1);
+        const today = counts.filter((r) => r.day === dayOf(T));
+        expect(sum(today, 'welcome', 'impressions')).toBe(2);
+        expect(events).toBe(7); // the report's kinds in the range, not the page view
+      });
+
+      it('leaving within 10 s counts unless another page follows within 30 min; fewer offers unless back to all', async () => {
+        await store.insertEvents([
+          ev('Campaign Left', T, 'gone', 'bar'),
+          ev('Campaign Left', T, 'stayed', 'bar'),
+          ev('Page Viewed', T + 60_000, 'stayed', null),
+          ev('Campaign Left', T, 'late', 'bar'),
+          ev('Page Viewed', T + 31 * 60_000, 'late', null),
+          ev('Preferences Changed', T, 'p1', 'bar', { level: 'fewer', off: '' }),
+          ev('Preferences Changed', T, 'p2', 'bar', { level: 'none', off: '' }),
+          ev('Preferences Changed', T, 'p3', 'bar', { level: 'all', off: 'sales' }),
+          ev('Preferences Changed', T, 'p4', null, { level: 'none', off: '' }), // from the footer link: no campaign
+        ]);
+        const { counts } = await store.reportData(query);
+        expect(sum(counts, 'bar', 'left')).toBe(2);
+        expect(sum(counts, 'bar', 'fewer')).toBe(2);
+      });
+
+      it.each([
+        ['a click 3 days before', [['Campaign Clicked', -3 * DAY, 'a']], 'a'],
+        ['a click 8 days before (outside click_days)', [['Campaign Clicked', -8 * DAY, 'a']], null],
+        ['an impression 2 hours before', [['Campaign Shown', -2 * 3_600_000, 'a']], 'a'],
+        ['an impression 2 days before (outside view_days)', [['Campaign Shown', -2 * DAY, 'a']], null],
+        ['last touch: a click 3 days before, then an impression of another an hour before', [['Campaign Clicked', -3 * DAY, 'a'], ['Campaign Shown', -3_600_000, 'b']], 'b'],
+        ['last touch: an impression 20 h before, then a click of another 2 days before', [['Campaign Shown', -20 * 3_600_000, 'a'], ['Campaign Clicked', -2 * DAY, 'b']], 'a'],
+        ['a touch after the order does not count', [['Campaign Clicked', 60_000, 'a']], null],
+        ['a click and an impression at the same moment: the click', [['Campaign Shown', -1000, 'b'], ['Campaign Clicked', -1000, 'a']], 'a'],
+        ['a touch before the range still counts for an order in it', [['Campaign Clicked', -6 * DAY, 'a']], 'a'],
+      ] as const)('an order is credited by last touch: %s', async (_, touches, credited) => {
+        const order = T - 4 * DAY + 3_600_000;
+        await store.insertEvents([
+          ...touches.map(([name, at, c]) => ev(name, order + at, 'buyer', c)),
+          ev('Order Completed', order, 'buyer', null, { order_id: 'o1', revenue: 42.5 }),
+          ev('Order Completed', order, 'someone-else', null, { order_id: 'o2', total: 99 }),
+        ]);
+        const { counts } = await store.reportData(query);
+        for (const c of ['a', 'b']) {
+          expect(sum(counts, c, 'conversions')).toBe(c === credited ? 1 : 0);
+          expect(sum(counts, c, 'revenue')).toBe(c === credited ? 42.5 : 0);
+        }
+        if (credited) expect(counts.find((r) => r.conversions)?.day).toBe(dayOf(order));
+      });
+
+      it('experiments: each shopper in the arm of their first exposure; converters ordered within the window after it', async () => {
+        await store.insertEvents([
+          ev('Experiment Viewed', T - 3 * DAY, 'h1', 'welcome', { variant: 'holdout' }),
+          ev('Experiment Viewed', T - 3 * DAY, 'h2', 'welcome', { variant: 'holdout' }),
+          ev('Experiment Viewed', T - 3 * DAY, 'a1', 'welcome', { variant: 'a' }),
+          ev('Experiment Viewed', T - 2 * DAY, 'a1', 'welcome', { variant: 'b' }), // a later exposure: still a
+          ev('Experiment Viewed', T - 3 * DAY, 'b1', 'welcome', { variant: 'b' }),
+          ev('Campaign Shown', T - 3 * DAY, 'a1', 'welcome'),
+          ev('Campaign Shown', T - 3 * DAY, 'b1', 'welcome'),
+          ev('Order Completed', T - 2 * DAY, 'h1', null, { order_id: 'x', revenue: 10 }), // held out, still a converter
+          ev('Order Completed', T - 4 * DAY, 'h2', null, { order_id: 'y', revenue: 10 }), // before exposure: no
+          ev('Order Completed', T - 2 * DAY, 'a1', null, { order_id: 'z', revenue: 30 }),
+          ev('Order Completed', T - 1 * DAY, 'a1', null, { order_id: 'z2', revenue: 20 }), // a second order: one converter
+        ]);
+        const { arms, counts } = await store.reportData(query);
+        const arm = (id: string) => arms.find((r) => r.campaign_id === 'welcome' && r.arm === id);
+        expect(arm('holdout')).toMatchObject({ visitors: 2, converters: 1, revenue: 10 });
+        expect(arm('a')).toMatchObject({ visitors: 1, converters: 1, revenue: 50 });
+        expect(arm('b')).toMatchObject({ visitors: 1, converters: 0, revenue: 0 });
+        expect(counts.filter((r) => r.arm === 'a').reduce((n, r) => n + (r.impressions ?? 0), 0)).toBe(1);
+      });
+
+      it('one campaign only, with campaign_id', async () => {
+        await store.insertEvents([ev('Campaign Shown', T, 'v1', 'welcome'), ev('Campaign Shown', T, 'v1', 'bar')]);
+        const { counts } = await store.reportData({ ...query, campaign_id: 'bar' });
+        expect(counts.map((r) => r.campaign_id)).toEqual(['bar']);
+      });
+    });
+
+    describe('auto-pause state', () => {
+      it('pauses once (the first reason stays), resumes, and remembers since when to judge', async () => {
+        expect(await store.campaignPauses()).toEqual([]);
+        expect(await store.pauseCampaign('welcome', 1000, 'too many dismissals')).toBe(true);
+        expect(await store.pauseCampaign('welcome', 2000, 'another reason')).toBe(false);
+        expect(await store.campaignPauses()).toEqual([{ campaign_id: 'welcome', paused_at: 1000, reason: 'too many dismissals', since: 0 }]);
+        await store.resumeCampaign('welcome', 3000);
+        expect(await store.campaignPauses()).toEqual([{ campaign_id: 'welcome', paused_at: null, reason: null, since: 3000 }]);
+        expect(await store.pauseCampaign('welcome', 4000, 'again')).toBe(true);
+        expect((await store.campaignPauses())[0]).toMatchObject({ paused_at: 4000, since: 3000 });
       });
     });
 

@@ -87,3 +87,26 @@ export function assign(campaignId: string, visitorId: string, { weights, holdout
   const shares = ws.map((w) => (1 - h) * (total > 0 ? w / total : 1 / ws.length));
   return chooseVariation(hash(campaignId, visitorId, 2)!, bucketRanges(h > 0 ? [h, ...shares] : shares));
 }
+
+/** A campaign that may run an experiment (server/schema.ts `variants`, `holdout_percent`). */
+export interface Experimental {
+  id: string;
+  variants?: readonly ({ id: string; weight: number } & object)[] | undefined;
+  holdout_percent?: number | undefined;
+}
+
+/**
+ * The arm of a campaign's experiment this shopper is in, for good (widget/bucket.ts: a hash of the campaign id and
+ * visitor id, as GrowthBook does): `holdout` with no campaign (shown nothing), or a variant with the campaign as that
+ * variant changes it (each field a variant names replaces the campaign's). Undefined for a campaign without
+ * variants or holdout. A holdout without variants is the campaign against nothing: its one arm is `default`. The
+ * widget shows what this gives (ui/mount.ts); the server hands out an exit offer variant's coupon by it too.
+ */
+export function variantOf<C extends Experimental>(campaign: C, visitorId: string): { id: string; campaign?: C } | undefined {
+  const { variants, holdout_percent: holdout = 0 } = campaign;
+  if (!variants?.length && !(holdout > 0)) return undefined;
+  const i = assign(campaign.id, visitorId, { weights: variants?.map((v) => v.weight) ?? [1], holdout: holdout / 100 }) - (holdout > 0 ? 1 : 0);
+  if (i < 0) return { id: 'holdout' };
+  const { id = 'default', weight: _weight, ...changes } = variants?.[i] ?? {};
+  return { id, campaign: { ...campaign, ...changes } };
+}

@@ -342,11 +342,11 @@ export function createEngine(o: EngineOptions): Engine {
   // --- showing -------------------------------------------------------------------------------------------
 
   const actionsFor = (c: PublicCampaign): UIActions => ({
-    dismiss: safe('dismiss', () => {
+    dismiss: safe('dismiss', (ms?: number) => {
       const now = Date.now();
       const session = identity!.session(now);
       change((h) => recordDismissal(h, c.id, now, session));
-      emit({ type: 'track', name: 'Campaign Dismissed', campaign_id: c.id, props: { type: c.type } });
+      emit({ type: 'track', name: 'Campaign Dismissed', campaign_id: c.id, props: { type: c.type, ms: ms ?? null } });
       hide(c.id);
     }),
     click: safe('click', (url: string) => {
@@ -355,6 +355,7 @@ export function createEngine(o: EngineOptions): Engine {
       emit({ type: 'track', name: 'Campaign Clicked', campaign_id: c.id, props: { type: c.type, url } });
     }),
     preferences: () => withPrefs((m, h) => m.open(h), c.id),
+    note: (name, props) => emit({ type: 'track', name, campaign_id: c.id, props }),
   });
 
   /**

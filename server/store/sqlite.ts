@@ -32,8 +32,12 @@ import { applyCartEvents, isCartRelevant, itemCount, type CartEvent } from '../c
 import { storedProps, stripQuery } from '../events';
 import type { ShopperPreferences } from '../schema';
 import { settledBody } from '../webhooks/redact';
+import { DAY_MS, QUICK_CLOSE_MS, STAY_MS } from '../report/aggregate';
 import type {
+  CampaignPause,
   ClaimedMessage,
+  ReportArm,
+  ReportCount,
   EventQuery,
   GrantRequest,
   NewOutboxMessage,
@@ -195,7 +199,75 @@ export const MIGRATIONS: readonly string[] = [
      updated_at INTEGER NOT NULL
    ) STRICT;
    CREATE INDEX preferences_visitor ON preferences (visitor_id);`,
+
+  // 7: auto-pause (server/auto-pause.ts). A row per campaign ever paused or resumed: paused_at/reason while
+  // paused (null while running); `since` is when it was last resumed, the start of what the next judgement counts.
+  `CREATE TABLE campaign_pauses (
+     campaign_id TEXT    NOT NULL PRIMARY KEY,
+     paused_at   INTEGER,
+     reason      TEXT,
+     since       INTEGER NOT NULL
+   ) STRICT, WITHOUT ROWID;`,
 ];
+
+/**
+ * The report's SQL (server/report/aggregate.ts says what counts). Everything is counted here, in SQLite, and only
+ * the totals cross into JavaScript: a million events give a few thousand rows. Every scan is a range of an index:
+ * events_name_ts for one event name over the range, events_visitor_ts for one shopper's later pages and earlier
+ * touches. `report_exposures` (a temporary table of the connection) holds each shopper's arm per campaign: the
+ * first `Experiment Viewed` in the range.
+ */
+const REPORT_SQL = {
+  exposuresTable: `CREATE TEMP TABLE IF NOT EXISTS report_exposures (
+     campaign_id TEXT NOT NULL, visitor_id TEXT NOT NULL, arm TEXT, first INTEGER NOT NULL,
+     PRIMARY KEY (campaign_id, visitor_id)) WITHOUT ROWID;
+   CREATE INDEX IF NOT EXISTS temp.report_exposures_visitor ON report_exposures (visitor_id)`,
+  clearExposures: `DELETE FROM temp.report_exposures`,
+  events: `SELECT count(*) FROM events INDEXED BY events_name_ts
+     WHERE name IN ('Campaign Shown', 'Campaign Clicked', 'Campaign Dismissed', 'Campaign Left', 'Preferences Changed', 'Experiment Viewed', 'Order Completed')
+       AND ts >= :from AND ts < :to AND (:campaign IS NULL OR campaign_id = :campaign)`,
+  exposures: `INSERT INTO temp.report_exposures
+     SELECT campaign_id, visitor_id, json_extract(props, '$.variant'), min(ts) FROM events INDEXED BY events_name_ts
+     WHERE name = 'Experiment Viewed' AND ts >= :from AND ts < :to AND campaign_id IS NOT NULL AND (:campaign IS NULL OR campaign_id = :campaign)
+     GROUP BY campaign_id, visitor_id`,
+  // One day's measures per campaign and arm (null: the shopper is in no experiment of that campaign).
+  counts: `SELECT e.campaign_id AS campaign_id, e.ts / ${DAY_MS} AS day, x.arm AS arm,
+       sum(e.name = 'Campaign Shown') AS impressions,
+       sum(e.name = 'Campaign Clicked') AS clicks,
+       sum(e.name = 'Campaign Dismissed') AS dismissals,
+       sum(CASE WHEN e.name = 'Campaign Dismissed' THEN json_extract(e.props, '$.ms') < ${QUICK_CLOSE_MS} END) AS quick_closes,
+       sum(CASE WHEN e.name = 'Campaign Left' THEN NOT EXISTS (SELECT 1 FROM events p INDEXED BY events_visitor_ts
+         WHERE p.visitor_id = e.visitor_id AND p.ts > e.ts AND p.ts <= e.ts + ${STAY_MS} AND p.name = 'Page Viewed') END) AS left,
+       sum(CASE WHEN e.name = 'Preferences Changed' THEN coalesce(json_extract(e.props, '$.level'), '') <> 'all' END) AS fewer
+     FROM events e INDEXED BY events_name_ts
+     LEFT JOIN temp.report_exposures x ON x.campaign_id = e.campaign_id AND x.visitor_id = e.visitor_id
+     WHERE e.name IN ('Campaign Shown', 'Campaign Clicked', 'Campaign Dismissed', 'Campaign Left', 'Preferences Changed')
+       AND e.ts >= :from AND e.ts < :to AND e.campaign_id IS NOT NULL AND (:campaign IS NULL OR e.campaign_id = :campaign)
+     GROUP BY 1, 2, 3`,
+  // Orders in the range, each credited to the shopper's last touch: the latest click within click_ms or impression
+  // within view_ms (a click wins a tie), then counted per campaign, day and the shopper's arm there.
+  conversions: `SELECT c.campaign_id AS campaign_id, c.ts / ${DAY_MS} AS day, x.arm AS arm, count(*) AS conversions, total(c.revenue) AS revenue
+     FROM (SELECT o.ts, o.visitor_id,
+             coalesce(json_extract(o.props, '$.revenue'), json_extract(o.props, '$.total'), 0) AS revenue,
+             (SELECT t.campaign_id FROM events t INDEXED BY events_visitor_ts
+               WHERE t.visitor_id = o.visitor_id AND t.ts <= o.ts AND t.ts >= o.ts - max(:click_ms, :view_ms)
+                 AND t.campaign_id IS NOT NULL
+                 AND ((t.name = 'Campaign Clicked' AND t.ts >= o.ts - :click_ms) OR (t.name = 'Campaign Shown' AND t.ts >= o.ts - :view_ms))
+               ORDER BY t.ts DESC, t.name = 'Campaign Clicked' DESC, t.rowid DESC LIMIT 1) AS campaign_id
+           FROM events o INDEXED BY events_name_ts WHERE o.name = 'Order Completed' AND o.ts >= :from AND o.ts < :to) c
+     LEFT JOIN temp.report_exposures x ON x.campaign_id = c.campaign_id AND x.visitor_id = c.visitor_id
+     WHERE c.campaign_id IS NOT NULL AND (:campaign IS NULL OR c.campaign_id = :campaign)
+     GROUP BY 1, 2, 3`,
+  // Per arm: shoppers exposed; and of those, the ones who ordered within window_ms of their first exposure, with the
+  // revenue of those orders (orders are few: each finds its shopper's arms through report_exposures_visitor).
+  armVisitors: `SELECT campaign_id, arm, count(*) AS visitors FROM temp.report_exposures GROUP BY 1, 2`,
+  armConverters: `SELECT x.campaign_id AS campaign_id, x.arm AS arm, count(DISTINCT x.visitor_id) AS converters,
+       total(coalesce(json_extract(o.props, '$.revenue'), json_extract(o.props, '$.total'), 0)) AS revenue
+     FROM events o INDEXED BY events_name_ts
+     JOIN temp.report_exposures x INDEXED BY report_exposures_visitor ON x.visitor_id = o.visitor_id
+     WHERE o.name = 'Order Completed' AND o.ts >= :from AND o.ts < :to AND o.ts >= x.first AND o.ts <= x.first + :window_ms
+     GROUP BY 1, 2`,
+};
 
 const COLUMNS =
   'event_id, type, name, ts, received_at, visitor_id, session_id, path, campaign_id, user_id, props' as const;
@@ -397,6 +469,15 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
        WHERE e.name = 'Order Completed' AND e.ts >= ? AND json_extract(p.value, '$.product_id') = ?`,
     ).pluck(),
     count: db.prepare('SELECT count(*) AS n FROM events').pluck(),
+    pauses: db.prepare('SELECT campaign_id, paused_at, reason, since FROM campaign_pauses'),
+    pause: db.prepare(
+      `INSERT INTO campaign_pauses (campaign_id, paused_at, reason, since) VALUES (?, ?, ?, 0)
+       ON CONFLICT (campaign_id) DO UPDATE SET paused_at = excluded.paused_at, reason = excluded.reason WHERE paused_at IS NULL`,
+    ),
+    resume: db.prepare(
+      `INSERT INTO campaign_pauses (campaign_id, paused_at, reason, since) VALUES (?, NULL, NULL, ?)
+       ON CONFLICT (campaign_id) DO UPDATE SET paused_at = NULL, reason = NULL, since = excluded.since`,
+    ),
     ping: db.prepare('SELECT 1').pluck(),
     prefsGet: db.prepare('SELECT level, off, at FROM preferences WHERE user_id = ?'),
     prefsPut: db.prepare(
@@ -765,6 +846,67 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     async countEvents() {
       assertOpen();
       return stmt.count.get() as number;
+    },
+
+    async reportData(q, onProgress) {
+      assertOpen();
+      // Synchronous from here to the end: nothing else uses the connection (or report_exposures) meanwhile.
+      db.exec(REPORT_SQL.exposuresTable);
+      const report = {
+        clear: db.prepare(REPORT_SQL.clearExposures),
+        exposures: db.prepare(REPORT_SQL.exposures),
+        counts: db.prepare(REPORT_SQL.counts),
+        conversions: db.prepare(REPORT_SQL.conversions),
+        armVisitors: db.prepare(REPORT_SQL.armVisitors),
+        armConverters: db.prepare(REPORT_SQL.armConverters),
+        events: db.prepare(REPORT_SQL.events).pluck(),
+      };
+      const campaign = q.campaign_id ?? null;
+      const { from, to } = q;
+      const firstDay = Math.floor(from / DAY_MS) * DAY_MS;
+      const steps = Math.ceil((to - firstDay) / DAY_MS) + 3;
+      let done = 0;
+      const progress = () => onProgress?.(Math.min(++done, steps), steps);
+      try {
+        report.clear.run();
+        report.exposures.run({ from, to, campaign });
+        progress();
+        const counts: ReportCount[] = [];
+        // A day at a time, for the progress indicator (each is its own index range, so this costs nothing); a range
+        // of more than a few years in one go.
+        const step = steps > 1000 ? to - firstDay : DAY_MS;
+        for (let day = firstDay; day < to; day += step) {
+          for (const r of report.counts.all({ from: Math.max(from, day), to: Math.min(to, day + step), campaign }) as ReportCount[]) counts.push(r);
+          progress();
+        }
+        const windows = { click_ms: q.click_ms, view_ms: q.view_ms };
+        for (const r of report.conversions.all({ from, to, campaign, ...windows }) as ReportCount[]) counts.push(r);
+        progress();
+        const arms = (report.armVisitors.all() as ReportArm[]).map((a) => ({ ...a, converters: 0, revenue: 0 }));
+        for (const c of report.armConverters.all({ from, to, window_ms: q.window_ms }) as ReportArm[]) {
+          const a = arms.find((x) => x.campaign_id === c.campaign_id && x.arm === c.arm);
+          if (a) Object.assign(a, { converters: c.converters, revenue: c.revenue });
+        }
+        progress();
+        return { counts, arms, events: report.events.get({ from, to, campaign }) as number };
+      } finally {
+        report.clear.run();
+      }
+    },
+
+    async campaignPauses() {
+      assertOpen();
+      return stmt.pauses.all() as CampaignPause[];
+    },
+
+    async pauseCampaign(campaignId, at, reason) {
+      assertOpen();
+      return stmt.pause.run(campaignId, at, reason).changes > 0;
+    },
+
+    async resumeCampaign(campaignId, at) {
+      assertOpen();
+      stmt.resume.run(campaignId, at);
     },
 
     async grantOffer(req: GrantRequest): Promise<OfferGrant | null> {

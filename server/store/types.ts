@@ -134,6 +134,61 @@ export interface AbandonEntry {
   messages: NewOutboxMessage[];
 }
 
+// --- the report ----------------------------------------------------------------------------------------------
+
+export interface ReportQuery {
+  from: number;
+  to: number;
+  /** An order counts for the campaign last clicked this long before it… */
+  click_ms: number;
+  /** …or last shown this long before it. */
+  view_ms: number;
+  /** An exposed shopper converted if they ordered within this long of their first exposure. */
+  window_ms: number;
+  campaign_id?: string;
+}
+
+/** Measures of one campaign on one UTC day for the shoppers in one arm (null: in none); absent measures are 0. */
+export interface ReportCount {
+  campaign_id: string;
+  /** Days since the epoch (UTC). */
+  day: number;
+  arm: string | null;
+  impressions?: number | null;
+  clicks?: number | null;
+  dismissals?: number | null;
+  quick_closes?: number | null;
+  left?: number | null;
+  fewer?: number | null;
+  conversions?: number | null;
+  revenue?: number | null;
+}
+
+export interface ReportArm {
+  campaign_id: string;
+  arm: string | null;
+  visitors: number;
+  converters: number;
+  revenue: number;
+}
+
+export interface ReportData {
+  counts: ReportCount[];
+  arms: ReportArm[];
+  /** Events of the kinds the report reads in the range (its header says how many). */
+  events: number;
+}
+
+/** A campaign's auto-pause state. */
+export interface CampaignPause {
+  campaign_id: string;
+  /** When auto-pause paused it; null while it runs. */
+  paused_at: number | null;
+  reason: string | null;
+  /** When it was last resumed (0: never paused before): auto-pause judges only the events since. */
+  since: number;
+}
+
 export interface Store {
   /**
    * The visitor's grant for this campaign: the stored one if there is one (same code, same deadline, whatever
@@ -222,6 +277,20 @@ export interface Store {
    * devices save; resolves whether this one was kept. `visitorId` is the device that saved (erasure reaches it).
    */
   putPreferences(userId: string, visitorId: string, prefs: ShopperPreferences, now: number): Promise<boolean>;
+
+  // The report (server/report/) and auto-pause (server/auto-pause.ts).
+  /**
+   * What the report counts (server/report/aggregate.ts says what each measure means) for [from, to), one campaign's
+   * only with `campaign_id`: measures per campaign, UTC day and arm, and per experiment arm the shoppers exposed and
+   * converted. `onProgress(done, total)` is called as the work advances (steps, not rows).
+   */
+  reportData(q: ReportQuery, onProgress?: (done: number, total: number) => void): Promise<ReportData>;
+  /** Every campaign ever paused or resumed. */
+  campaignPauses(): Promise<CampaignPause[]>;
+  /** Pauses a running campaign; false when it was paused already (the first reason stays). */
+  pauseCampaign(campaignId: string, at: number, reason: string): Promise<boolean>;
+  /** Lifts a pause (if any); auto-pause judges only what happens from `at` on. */
+  resumeCampaign(campaignId: string, at: number): Promise<void>;
 
   countEvents(): Promise<number>;
   /** `Order Completed` events since `since` (server time, ms) whose `products` include `productId`. */

@@ -5,12 +5,17 @@ import type { Profile } from '../profile';
 import type { KV } from '../storage';
 
 export interface UIActions {
-  /** The shopper closed the campaign; the engine records it and removes the host. */
-  dismiss(): void;
+  /** The shopper closed the campaign; the engine records it (with `ms` on screen, when known) and removes the host. */
+  dismiss(ms?: number): void;
   /** The shopper followed the campaign's link; navigation proceeds normally. */
   click(url: string): void;
   /** The shopper followed the "Offer preferences" link: the engine opens the preference centre. */
   preferences(): void;
+  /**
+   * Records an event about this campaign (`Experiment Viewed` with the variant, `Campaign Left`) for the report.
+   * Optional so that a UI module newer than the engine that loaded it still works.
+   */
+  note?(name: string, props?: Record<string, string | number>): void;
 }
 
 /** What a campaign may know about where it runs, handed over by the engine. */

@@ -5,6 +5,7 @@
 // The host's inline `!important` styles beat anything the shop's CSS says about unknown elements; the shadow
 // root keeps our CSS in and theirs out. Hosts are fixed-position overlays, so nothing on the page moves.
 import { render, type ComponentChild } from 'preact';
+import { variantOf } from '../bucket';
 import type { MountCampaign, ShowCampaign } from './contract';
 import { prefsLinks } from './prefs-link';
 
@@ -15,9 +16,19 @@ const HOST_STYLE = 'all:initial;display:block;position:fixed;left:0;right:0;z-in
 /** The `show` a campaign module exports, around its `mount`. */
 export const showWith =
   (mount: MountCampaign): ShowCampaign =>
-  async (given, actions, env) => {
+  async (offered, actions, env) => {
     const release = env.lock ? await modalLock() : () => undefined;
     if (!release) return null;
+    // An experiment: the shopper sees their variant, or (held out) nothing, and the exposure is recorded either way,
+    // at the moment the campaign would show. A preview shows the campaign as written and records nothing.
+    const arm = env.preview ? undefined : variantOf(offered, env.visitorId);
+    const note = (name: string, props?: Record<string, string | number>) => actions.note?.(name, props);
+    if (arm && !arm.campaign) {
+      release();
+      note('Experiment Viewed', { variant: arm.id });
+      return null;
+    }
+    const given = arm?.campaign ?? offered;
     // Copy per locale: the page's `lang`, then the browser's languages, then the default. The campaign's module sees
     // only the chosen copy, and formats plurals, money and times for its language (env.locale). The env is the
     // engine's, made for this one campaign: extended in place, so its live `profile` getter stays live.
@@ -38,8 +49,11 @@ export const showWith =
     if (prefs?.link !== false && !env.preview) prefsLinks.set(root, { label: prefs?.label ?? 'Offer preferences', open: actions.preferences });
     (document.body ?? document.documentElement).appendChild(host);
     let unmountUI: (() => void) | null;
+    // A dismissal says how long the campaign was on screen: closed within 2 s counts as irritation in the report.
+    let shownAt = Date.now();
+    const timed = { ...actions, dismiss: () => actions.dismiss(Date.now() - shownAt) };
     try {
-      unmountUI = await mount({ root, campaign, actions, env });
+      unmountUI = await mount({ root, campaign, actions: timed, env });
     } catch (e) {
       host.remove();
       release();
@@ -50,6 +64,13 @@ export const showWith =
       release();
       return null;
     }
+    if (arm) note('Experiment Viewed', { variant: arm.id });
+    // Irritation (the report): the page left within 10 s of the impression. The listener runs in the capture phase,
+    // before the engine's own pagehide hands the outbox to sendBeacon, so the event leaves with it.
+    shownAt = Date.now();
+    const left = () => note('Campaign Left', { ms: Date.now() - shownAt });
+    addEventListener('pagehide', left, true);
+    setTimeout(() => removeEventListener('pagehide', left, true), LEFT_WITHIN_MS);
     const un = unmountUI;
     return () => {
       try {
@@ -60,6 +81,9 @@ export const showWith =
       }
     };
   };
+
+/** How soon after an impression leaving the page counts as irritation (the report's "left within 10 s"). */
+const LEFT_WITHIN_MS = 10_000;
 
 /**
  * Takes the cross-tab modal lock if no other tab holds it; resolves with its release, or null. Browsers without

@@ -2,7 +2,7 @@
 // `node bench/report.mjs`: how long the report takes on a large store. Fills a fresh SQLite database (the server's
 // own schema, via server/store/sqlite.ts) with N events spread over 30 days — shoppers who view pages, see
 // campaigns (three of them A/B tests with a holdout), click, dismiss, leave, change preferences and order — then
-// times makeReport (server/report/index.ts: reading through the indexes + aggregation) in-process, median of
+// times makeReport (server/report/index.ts: counting in SQLite, then server/report/aggregate.ts) in-process, median of
 // several runs, and `bin/kairos.js report --format json` end to end (a fresh process: tsx start-up, config, store,
 // report, JSON out) with the CLI's own wall time.
 //

@@ -428,10 +428,11 @@ describe('renderReportHtml: accessible structure', () => {
     levels.forEach((l, i) => expect(l - (levels[i - 1] ?? 0)).toBeLessThanOrEqual(1));
   });
 
-  it('gives every table a caption, every header cell a scope, and every scrolling wrapper focus and a label', () => {
+  it('gives every table a caption, every header cell a scope, and every scrolling wrapper focus and a label shown above it (never cut off on a phone)', () => {
     const tables = fullHtml.match(/<table>[\s\S]*?<\/table>/g) ?? [];
     expect(tables.length).toBeGreaterThanOrEqual(4);
-    for (const t of tables) expect(t).toMatch(/^<table><caption id="[^"]+">[^<]/);
+    for (const t of tables) expect(t).toMatch(/^<table><caption class="sr-only">[^<]/);
+    for (const [, id] of fullHtml.matchAll(/<div class="scroll"[^>]*aria-labelledby="([^"]+)"/g)) expect(fullHtml).toMatch(new RegExp(`<p class="table-title" id="${id}">[^<]`));
     for (const th of fullHtml.match(/<th[\s>][^>]*>/g) ?? []) expect(th).toMatch(/scope="(col|row)"/);
     const wrappers = fullHtml.match(/<div class="scroll"[^>]*>/g) ?? [];
     expect(wrappers).toHaveLength(tables.length);

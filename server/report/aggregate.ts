@@ -136,7 +136,7 @@ function campaignReport(a: CampaignAcc, o: ReportOptions): CampaignReport {
       click: share(t.clicks),
       conversion: share(t.conversions),
       dismiss: share(t.dismissals),
-      irritation: share(t.quick_closes + t.left + t.fewer),
+      irritation: Math.min(1, share(t.quick_closes + t.left + t.fewer)),
     },
     daily: a.daily.map((d) => ({ ...d, revenue: cents(d.revenue) })),
   };

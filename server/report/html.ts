@@ -77,9 +77,12 @@ function rangeHtml(r: Report): string {
  * screen readers announce by the table's caption. `caption`, `head`, `body` and `foot` are markup, escaped already.
  */
 function scrollTable(captionId: string, caption: string, head: string, body: string, foot = ''): string {
+  // The title is shown above the scrolling region, so a phone shows all of it; the caption says it again for screen
+  // readers inside the table.
   return (
+    `<p class="table-title" id="${captionId}">${caption}</p>` +
     `<div class="scroll" tabindex="0" role="region" aria-labelledby="${captionId}">` +
-    `<table><caption id="${captionId}">${caption}</caption><thead>${head}</thead><tbody>${body}</tbody>` +
+    `<table><caption class="sr-only">${caption}</caption><thead>${head}</thead><tbody>${body}</tbody>` +
     `${foot ? `<tfoot>${foot}</tfoot>` : ''}</table></div>`
   );
 }
@@ -344,7 +347,8 @@ a:focus-visible,summary:focus-visible,.scroll:focus-visible{outline:3px solid #1
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.92em;background:#f3f4f6;padding:0 .25em;border-radius:.2em;overflow-wrap:anywhere}
 .scroll{overflow-x:auto;margin:.5rem 0 1rem}
 table{border-collapse:collapse;min-width:100%;font-variant-numeric:tabular-nums}
-caption{text-align:left;font-weight:600;padding:.25rem 0 .5rem}
+.table-title{font-weight:600;margin:.75rem 0 .25rem}
+.sr-only{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
 th,td{padding:.4rem .5rem;border-bottom:1px solid #d1d5db;text-align:right;white-space:nowrap;vertical-align:top}
 th:first-child,.t{text-align:left}
 thead th{border-bottom:2px solid #1f2937;white-space:normal;vertical-align:bottom}

@@ -23,9 +23,16 @@ export const showWith =
     // at the moment the campaign would show. A preview shows the campaign as written and records nothing.
     const arm = env.preview ? undefined : variantOf(offered, env.visitorId);
     const note = (name: string, props?: Record<string, string | number>) => actions.note?.(name, props);
+    // Once per session and campaign: a held-out shopper is offered the campaign again on every page.
+    const exposed = async (id: string) => {
+      const key = 'exposed:' + offered.id;
+      if ((await env.state.get(key).catch(() => 0)) == env.session) return;
+      note('Experiment Viewed', { variant: id });
+      await env.state.set(key, env.session).catch(() => 0);
+    };
     if (arm && !arm.campaign) {
       release();
-      note('Experiment Viewed', { variant: arm.id });
+      await exposed(arm.id);
       return null;
     }
     const given = arm?.campaign ?? offered;
@@ -49,9 +56,17 @@ export const showWith =
     if (prefs?.link !== false && !env.preview) prefsLinks.set(root, { label: prefs?.label ?? 'Offer preferences', open: actions.preferences });
     (document.body ?? document.documentElement).appendChild(host);
     let unmountUI: (() => void) | null;
-    // A dismissal says how long the campaign was on screen: closed within 2 s counts as irritation in the report.
+    // Irritation (the report): closed within 2 s — a dismissal says how long the campaign was on screen; and the page
+    // left within 10 s of the impression while it was still there, neither closed nor followed. The pagehide listener
+    // runs in the capture phase, before the engine's own hands the outbox to sendBeacon, so the event leaves with it.
     let shownAt = Date.now();
-    const timed = { ...actions, dismiss: () => actions.dismiss(Date.now() - shownAt) };
+    const left = () => note('Campaign Left', { ms: Date.now() - shownAt });
+    const stay = () => removeEventListener('pagehide', left, true);
+    const timed = {
+      ...actions,
+      dismiss: () => actions.dismiss(Date.now() - shownAt),
+      click: (url: string) => (stay(), actions.click(url)),
+    };
     try {
       unmountUI = await mount({ root, campaign, actions: timed, env });
     } catch (e) {
@@ -64,15 +79,13 @@ export const showWith =
       release();
       return null;
     }
-    if (arm) note('Experiment Viewed', { variant: arm.id });
-    // Irritation (the report): the page left within 10 s of the impression. The listener runs in the capture phase,
-    // before the engine's own pagehide hands the outbox to sendBeacon, so the event leaves with it.
+    if (arm) void exposed(arm.id);
     shownAt = Date.now();
-    const left = () => note('Campaign Left', { ms: Date.now() - shownAt });
     addEventListener('pagehide', left, true);
-    setTimeout(() => removeEventListener('pagehide', left, true), LEFT_WITHIN_MS);
+    setTimeout(stay, LEFT_WITHIN_MS);
     const un = unmountUI;
     return () => {
+      stay();
       try {
         un();
       } finally {

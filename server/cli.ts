@@ -14,6 +14,7 @@ import { createApp } from './app';
 import { autoPauseIntervalFromEnv, startAutoPause } from './auto-pause';
 import { trustProxyHopsFromEnv } from './client-hash';
 import { formatConfigError, loadConfigFile } from './config';
+import { shareConfig } from './config-share';
 import { ConfigSource } from './config-watch';
 import { createContextService, openWeatherCache } from './context/index';
 import { createLogger, type Logger } from './log';
@@ -51,8 +52,8 @@ Options for report and resume:
 
 Environment: LOG_LEVEL (trace, debug, info, warn, error, silent; default info); KAIROS_WEBHOOK_SECRET
 (whsec_<base64>: signs cart.abandoned webhooks; required when webhooks.endpoints are configured); KAIROS_SECRET
-(signs exit-offer grants; default: a key generated once and kept in <db>.secret); REDIS_URL (presence and weather
-forecasts shared by several instances; default in process); KAIROS_REDIS_PREFIX (default kairos:);
+(signs exit-offer grants; default: a key generated once and kept in <db>.secret); REDIS_URL (presence, weather
+forecasts and config changes shared by several instances; default in process); KAIROS_REDIS_PREFIX (default kairos:);
 KAIROS_ADMIN_TOKEN (a bearer token for DELETE /v1/visitors/<id> and GET /report — in a browser, the password of its
 login prompt; without it both are off); KAIROS_AUTO_PAUSE_SECONDS (how often auto_pause judges campaigns with new
 events; default 60); KAIROS_RATE_LIMIT
@@ -97,11 +98,23 @@ export class PortInUseError extends Error {
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const log = opts.log ?? createLogger();
   const config = await ConfigSource.open(opts.configFile, log);
+  // With REDIS_URL, config changes reach every instance sharing that Redis (server/config-share.ts): the first
+  // request already gets the fleet's version.
+  const redisUrl = process.env['REDIS_URL']?.trim();
+  const sharing = redisUrl
+    ? await shareConfig({
+        source: config,
+        url: redisUrl,
+        log,
+        ...(process.env['KAIROS_REDIS_PREFIX'] !== undefined && { prefix: process.env['KAIROS_REDIS_PREFIX'] }),
+      })
+    : undefined;
   let store;
   try {
     // Carts are kept in the currency the events name, else the live config's.
     store = openSqliteStore(opts.dbFile, { cartCurrency: () => config.current.config.cart.currency });
   } catch (e) {
+    await sharing?.close();
     await config.close();
     throw new Error(`cannot open the database ${opts.dbFile}: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -140,6 +153,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await listening(server, port0);
   } catch (e) {
     await autoPause.stop();
+    await sharing?.close();
     await config.close();
     await store.close();
     await presence.close();
@@ -165,6 +179,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await webhooks.stop();
       await retention.stop();
       await autoPause.stop();
+      await sharing?.close();
       await config.close();
       // Writes whatever is still queued before closing, so every acknowledged event is on disk.
       await store.close();

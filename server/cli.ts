@@ -23,7 +23,9 @@ import { rateLimitFromEnv } from './rate-limit';
 import { makeReport } from './report/index';
 import { progressBar, reportCsv, reportJson, reportTable, reportVariantsCsv } from './report/text';
 import { startRetention } from './retention';
+import { openPostgresStore } from './store/postgres';
 import { openSqliteStore } from './store/sqlite';
+import type { Store } from './store/types';
 import { startWebhookService, webhookSettings } from './webhooks/index';
 
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -54,7 +56,9 @@ Environment: LOG_LEVEL (trace, debug, info, warn, error, silent; default info); 
 (whsec_<base64>: signs cart.abandoned webhooks; required when webhooks.endpoints are configured); KAIROS_SECRET
 (signs exit-offer grants; default: a key generated once and kept in <db>.secret); REDIS_URL (presence, weather
 forecasts and config changes shared by several instances; default in process); KAIROS_REDIS_PREFIX (default kairos:);
-KAIROS_ADMIN_TOKEN (a bearer token for DELETE /v1/visitors/<id> and GET /report — in a browser, the password of its
+DATABASE_URL (postgres://…: keep events, carts, the webhook outbox and the rest in PostgreSQL, shared by several
+instances; default the SQLite file; KAIROS_DB_SCHEMA picks the schema, default public; KAIROS_SECRET is then
+required); KAIROS_ADMIN_TOKEN (a bearer token for DELETE /v1/visitors/<id> and GET /report — in a browser, the password of its
 login prompt; without it both are off); KAIROS_AUTO_PAUSE_SECONDS (how often auto_pause judges campaigns with new
 events; default 60); KAIROS_RATE_LIMIT
 (write requests a minute per client, bursts of half that; default 600, 0 = off); KAIROS_TRUST_PROXY_HOPS (how
@@ -97,6 +101,8 @@ export class PortInUseError extends Error {
  */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const log = opts.log ?? createLogger();
+  if (process.env['DATABASE_URL']?.trim() && !process.env['KAIROS_SECRET'])
+    throw new Error('set KAIROS_SECRET (the same value on every instance) when the store is PostgreSQL (DATABASE_URL): it signs exit-offer grants, which any instance must verify');
   const config = await ConfigSource.open(opts.configFile, log);
   // With REDIS_URL, config changes reach every instance sharing that Redis (server/config-share.ts): the first
   // request already gets the fleet's version.
@@ -109,14 +115,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         ...(process.env['KAIROS_REDIS_PREFIX'] !== undefined && { prefix: process.env['KAIROS_REDIS_PREFIX'] }),
       })
     : undefined;
-  let store;
+  let store: Store;
   try {
     // Carts are kept in the currency the events name, else the live config's.
-    store = openSqliteStore(opts.dbFile, { cartCurrency: () => config.current.config.cart.currency });
+    store = await openStore(opts.dbFile, { cartCurrency: () => config.current.config.cart.currency });
   } catch (e) {
     await sharing?.close();
     await config.close();
-    throw new Error(`cannot open the database ${opts.dbFile}: ${e instanceof Error ? e.message : String(e)}`);
+    throw e;
   }
 
   // Who is viewing what: in process, or Redis when REDIS_URL is set (instances then count together).
@@ -139,6 +145,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     widgetDir: opts.widgetDir ?? resolve(repoRoot, 'dist', 'widget'),
     demoDir: opts.demoDir ?? null,
     log,
+    // Instances sharing PostgreSQL must sign and verify grants with one key: KAIROS_SECRET (checked above).
     secret: process.env['KAIROS_SECRET'] || serverSecret(opts.dbFile),
     adminToken: process.env['KAIROS_ADMIN_TOKEN'] || undefined,
     trustProxyHops: trustProxyHopsFromEnv(process.env, (m) => log.warn(m)),
@@ -186,6 +193,32 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     })());
 
   return { url: `http://localhost:${port}`, port, close };
+}
+
+/**
+ * The store: PostgreSQL when DATABASE_URL is set (several instances share it; KAIROS_DB_SCHEMA picks the schema,
+ * default public), else the SQLite file. A failure to open becomes one clear error naming where.
+ */
+async function openStore(dbFile: string, o: { cartCurrency?: () => string } = {}): Promise<Store> {
+  const url = process.env['DATABASE_URL']?.trim();
+  try {
+    if (!url) return openSqliteStore(dbFile, o);
+    const schema = process.env['KAIROS_DB_SCHEMA']?.trim();
+    return await openPostgresStore(url, { ...o, ...(schema && { schema }) });
+  } catch (e) {
+    throw new Error(`cannot open the database ${url ? redactDatabaseUrl(url) : dbFile}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** DATABASE_URL without the password, for messages. */
+function redactDatabaseUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.password = '';
+    return u.toString();
+  } catch {
+    return 'DATABASE_URL (unparsable)';
+  }
 }
 
 /**
@@ -348,10 +381,16 @@ async function openForReport(args: string[], extra: Record<string, { type: 'stri
   }
   const flags = serveFlags([...(parsed.values.config ? ['--config', parsed.values.config] : []), ...(parsed.values.db ? ['--db', String(parsed.values.db)] : [])]);
   if (typeof flags === 'string' || 'help' in flags) return 'bad options';
-  if (!existsSync(flags.dbFile)) return `no database at ${flags.dbFile}: pass --db FILE (or set KAIROS_DB)`;
+  if (!process.env['DATABASE_URL']?.trim() && !existsSync(flags.dbFile)) return `no database at ${flags.dbFile}: pass --db FILE (or set KAIROS_DB, or DATABASE_URL)`;
   const loaded = await loadConfigFile(flags.configFile);
   if (!loaded.ok) return loaded.errors.map(formatConfigError).join('\n');
-  return { values: parsed.values as Record<string, string | undefined>, positionals: parsed.positionals, config: loaded.config, store: openSqliteStore(flags.dbFile) };
+  let store: Store;
+  try {
+    store = await openStore(flags.dbFile);
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+  return { values: parsed.values as Record<string, string | undefined>, positionals: parsed.positionals, config: loaded.config, store };
 }
 
 async function reportCommand(args: string[]): Promise<number> {

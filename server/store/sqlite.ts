@@ -466,7 +466,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     ),
     ordersOf: db.prepare(
       `SELECT COUNT(DISTINCT e.event_id) FROM events e, json_each(e.props, '$.products') p
-       WHERE e.name = 'Order Completed' AND e.ts >= ? AND json_extract(p.value, '$.product_id') = ?`,
+       WHERE e.name = 'Order Completed' AND e.ts >= ? AND p.type = 'object' AND json_extract(p.value, '$.product_id') = ?`,
     ).pluck(),
     count: db.prepare('SELECT count(*) AS n FROM events').pluck(),
     pauses: db.prepare('SELECT campaign_id, paused_at, reason, since FROM campaign_pauses'),

@@ -26,6 +26,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { matchedRoutes } from 'hono/route';
 import { adminRefusal } from './admin';
 import type { AutoPauser } from './auto-pause';
+import type { SharedLimits } from './shared-limits';
 import { clientAddress, createClientHasher } from './client-hash';
 import { configJsonSchema, publicCampaign } from './config';
 import type { LoadedConfig } from './config-watch';
@@ -80,6 +81,8 @@ export interface AppDeps {
   trustProxyHops?: number;
   /** KAIROS_RATE_LIMIT: write requests a minute per client (hash of address and user agent); 0 = off. Default 600. */
   rateLimit?: number;
+  /** With REDIS_URL: rate-limit buckets and the client-id salt shared by every instance (server/shared-limits.ts). */
+  sharedLimits?: Pick<SharedLimits, 'salt' | 'take'>;
   /** auto_pause (server/auto-pause.ts): paused campaigns are left out of /v1/config; new events are reported to it. */
   autoPause?: Pick<AutoPauser, 'paused' | 'notify'>;
 }
@@ -141,12 +144,15 @@ export function createApp(deps: AppDeps): Hono {
   const addressOf = (c: Context) => clientAddress({ forwardedFor: c.req.header('X-Forwarded-For'), socket: socketAddress(c), hops });
   const perMinute = deps.rateLimit ?? DEFAULT_RATE_LIMIT;
   if (perMinute > 0) {
-    const hasher = createClientHasher({ now });
+    const shared = deps.sharedLimits;
+    const hasher = createClientHasher({ now, ...(shared && { shared: (day: string) => shared.salt(day) }) });
     const limiter = createRateLimiter({ perMinute, burst: defaultBurst(perMinute), now });
     app.use('/v1/*', async function rateLimit(c, next) {
       if (!WRITE_METHODS.has(c.req.method) || c.req.path.startsWith('/v1/visitors/')) return next();
       // In-process requests (tests) have no socket: they are all one client, told apart by user agent only.
-      const taken = limiter.take(hasher.hash(addressOf(c) ?? 'unknown', c.req.header('User-Agent') ?? ''));
+      const client = hasher.hash(addressOf(c) ?? 'unknown', c.req.header('User-Agent') ?? '');
+      // The fleet's bucket (REDIS_URL), else — Redis down, or none — this instance's own.
+      const taken = (await shared?.take(client)) ?? limiter.take(client);
       if (taken.ok) return next();
       c.header('Retry-After', String(taken.retryAfterSeconds));
       c.header('Cache-Control', 'no-store');

@@ -19,7 +19,8 @@ import { ConfigSource } from './config-watch';
 import { createContextService, openWeatherCache } from './context/index';
 import { createLogger, type Logger } from './log';
 import { openPresence } from './presence/index';
-import { rateLimitFromEnv } from './rate-limit';
+import { defaultBurst, rateLimitFromEnv } from './rate-limit';
+import { openSharedLimits } from './shared-limits';
 import { makeReport } from './report/index';
 import { progressBar, reportCsv, reportJson, reportTable, reportVariantsCsv } from './report/text';
 import { startRetention } from './retention';
@@ -136,10 +137,24 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // auto_pause: campaigns that annoy more than allowed are judged on a timer and left out of /v1/config.
   const autoPause = startAutoPause({ store, config, log, intervalMs: autoPauseIntervalFromEnv(process.env, (m) => log.warn(m)) });
 
+  // Rate limits for the whole fleet, and the client-id salt they need, when instances share a Redis.
+  const rateLimit = rateLimitFromEnv(process.env, (m) => log.warn(m));
+  const sharedLimits =
+    redisUrl && rateLimit > 0
+      ? await openSharedLimits({
+          url: redisUrl,
+          perMinute: rateLimit,
+          burst: defaultBurst(rateLimit),
+          ...(process.env['KAIROS_REDIS_PREFIX'] !== undefined && { prefix: process.env['KAIROS_REDIS_PREFIX'] }),
+          onStatus: (message, ok) => (ok ? log.info(message) : log.warn(`${message}; rate limits count per instance meanwhile`)),
+        })
+      : undefined;
+
   const app = createApp({
     config,
     store,
     autoPause,
+    ...(sharedLimits && { sharedLimits }),
     presence,
     context,
     widgetDir: opts.widgetDir ?? resolve(repoRoot, 'dist', 'widget'),
@@ -149,7 +164,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     secret: process.env['KAIROS_SECRET'] || serverSecret(opts.dbFile),
     adminToken: process.env['KAIROS_ADMIN_TOKEN'] || undefined,
     trustProxyHops: trustProxyHopsFromEnv(process.env, (m) => log.warn(m)),
-    rateLimit: rateLimitFromEnv(process.env, (m) => log.warn(m)),
+    rateLimit,
   });
   const port0 = opts.port ?? 8787;
   // serve() starts listening at once; a busy port arrives as an 'error' event, which listening() turns into a
@@ -160,6 +175,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await listening(server, port0);
   } catch (e) {
     await autoPause.stop();
+    await sharedLimits?.close();
     await sharing?.close();
     await config.close();
     await store.close();
@@ -186,6 +202,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await webhooks.stop();
       await retention.stop();
       await autoPause.stop();
+      await sharedLimits?.close();
       await sharing?.close();
       await config.close();
       // Writes whatever is still queued before closing, so every acknowledged event is on disk.

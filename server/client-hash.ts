@@ -9,8 +9,8 @@
 // (the salt is unknown), and one visitor's ids of two days cannot be linked, not even by whoever runs the
 // server, because yesterday's salt no longer exists. A restart starts a new salt too: fine for what the ids are
 // for (a rate-limit bucket starts full again, at most one extra burst a day). With several instances behind a
-// load balancer each has its own salt, so each counts its own share; a shared daily salt (and shared buckets)
-// would live in Redis (REDIS_URL) — a later issue.
+// load balancer and REDIS_URL, the day's salt and the buckets are shared through Redis (server/shared-limits.ts,
+// which says what that costs); without Redis each instance has its own salt and counts its own share.
 //
 // The address: the socket's peer by default. Behind proxies we run (a load balancer, a CDN), the peer is the
 // proxy, and each proxy appends the address it saw to X-Forwarded-For; with KAIROS_TRUST_PROXY_HOPS=N the
@@ -31,6 +31,11 @@ export interface ClientHasherOptions {
   now: () => number;
   /** Where salts come from; default crypto.randomBytes. Tests pass their own to check the salt never leaks. */
   random?: (size: number) => Buffer;
+  /**
+   * The fleet's salt for a UTC day (server/shared-limits.ts, with REDIS_URL), so every instance gives a client the
+   * same id; while it gives none, this process's own salt is used.
+   */
+  shared?: (day: string) => Buffer | undefined;
 }
 
 export const SALT_BYTES = 32;
@@ -42,6 +47,8 @@ export function createClientHasher(opts: ClientHasherOptions): ClientHasher {
 
   const current = () => {
     const today = utcDay(opts.now());
+    const shared = opts.shared?.(today);
+    if (shared) return shared;
     if (today !== held.day) {
       held.salt.fill(0);
       held = { day: today, salt: random(SALT_BYTES) };

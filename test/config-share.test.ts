@@ -8,40 +8,16 @@ import { createServer, connect, type AddressInfo, type Server, type Socket } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { checkService, redisDown as redisDownAt, REDIS_URL } from './services';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { shareConfig, type SharedConfig, type ShareLog } from '../server/config-share';
 import { ConfigSource, type ConfigLog } from '../server/config-watch';
 
-const REDIS_URL = process.env['REDIS_URL'] || 'redis://127.0.0.1:6379';
-const REQUIRED = Boolean(process.env['KAIROS_REQUIRE_SERVICES']);
 const RUN_PREFIX = `kairos-test-${process.pid}-${Date.now().toString(36)}:`;
 
-async function reachable(url: string): Promise<string | null> {
-  const probe = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, connectTimeout: 1000, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-  let why = '';
-  probe.on('error', (e: Error) => (why ||= e.message));
-  try {
-    await probe.connect();
-    await probe.ping();
-    return null;
-  } catch (e) {
-    return why || (e instanceof Error ? e.message : String(e));
-  } finally {
-    probe.disconnect();
-  }
-}
 
-const redisDown = await reachable(REDIS_URL);
-if (redisDown && !REQUIRED) console.warn(`Redis not reachable at ${REDIS_URL} (${redisDown}): config fan-out tests skipped`);
-const skipRedis = redisDown !== null;
-
-// In CI (KAIROS_REQUIRE_SERVICES) a missing Redis is a failure, not a skip.
-describe.skipIf(!REQUIRED && skipRedis)('Redis service', () => {
-  it(`is reachable at ${REDIS_URL}`, () => {
-    if (redisDown)
-      throw new Error(`Redis not reachable at ${REDIS_URL} (${redisDown}), and KAIROS_REQUIRE_SERVICES is set: start Redis or set REDIS_URL`);
-  });
-});
+const redisDown = await redisDownAt(REDIS_URL);
+const skipRedis = checkService('Redis', REDIS_URL, redisDown, 'config fan-out tests');
 
 /** A client of our own for looking at what the instances left in Redis, and for cleaning up. */
 let admin: Redis | undefined;

@@ -2,6 +2,7 @@
 // a load balancer, give a client one bucket between them and the same id; with Redis gone each falls back to its
 // own bucket. Skipped without Redis, failed under KAIROS_REQUIRE_SERVICES (CI).
 import { Redis } from 'ioredis';
+import { checkService, redisDown, REDIS_URL } from './services';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApp } from '../server/app';
 import { createClientHasher, SALT_BYTES, utcDay } from '../server/client-hash';
@@ -10,35 +11,12 @@ import { openSharedLimits, type SharedLimits } from '../server/shared-limits';
 import { openSqliteStore } from '../server/store/sqlite';
 import { loadedConfig } from './loaded-config';
 
-const REDIS_URL = process.env['REDIS_URL'] || 'redis://127.0.0.1:6379';
-const REQUIRED = Boolean(process.env['KAIROS_REQUIRE_SERVICES']);
 const RUN = `kairos-limits-${process.pid}-${Date.now().toString(36)}`;
 
-async function reachable(url: string): Promise<string | null> {
-  const probe = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, connectTimeout: 1000, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-  let why = '';
-  probe.on('error', (e: Error) => (why ||= e.message));
-  try {
-    await probe.connect();
-    await probe.ping();
-    return null;
-  } catch (e) {
-    return why || (e instanceof Error ? e.message : String(e));
-  } finally {
-    probe.disconnect();
-  }
-}
 
-const redisDown = await reachable(REDIS_URL);
-if (redisDown && !REQUIRED) console.warn(`Redis not reachable at ${REDIS_URL} (${redisDown}): shared rate-limit tests skipped`);
+const skipRedis = checkService('Redis', REDIS_URL, await redisDown(), 'shared rate-limit tests');
 
-describe.skipIf(!REQUIRED && redisDown !== null)('Redis service', () => {
-  it(`is reachable at ${REDIS_URL}`, () => {
-    if (redisDown) throw new Error(`Redis not reachable at ${REDIS_URL} (${redisDown}), and KAIROS_REQUIRE_SERVICES is set: start Redis or set REDIS_URL`);
-  });
-});
-
-describe.skipIf(redisDown !== null)('rate limits shared through Redis', () => {
+describe.skipIf(skipRedis)('rate limits shared through Redis', () => {
   const PER_MINUTE = 60;
   const BURST = 30;
   const opened: SharedLimits[] = [];

@@ -15,25 +15,11 @@ import { createLogger } from '../server/log';
 import { DUE_QUERIES, FORGET_EMAILS, MIGRATIONS, buildEventQuery, openPostgresStore, type PostgresStore } from '../server/store/postgres';
 import { openSqliteStore } from '../server/store/sqlite';
 import type { NewOutboxMessage, ReportData, Store, StoredEvent } from '../server/store/types';
+import { checkService, DATABASE_URL, postgresDown } from './services';
 import { makeEvent, runStoreContract } from './store.contract';
 
-const DATABASE_URL = process.env['DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/test';
-const REQUIRED = Boolean(process.env['KAIROS_REQUIRE_SERVICES']);
 const RUN = `kairos_t_${process.pid}_${Date.now().toString(36)}`;
 
-async function reachable(url: string): Promise<string | null> {
-  const probe = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  probe.on('error', () => {});
-  try {
-    await probe.connect();
-    await probe.query('SELECT 1');
-    return null;
-  } catch (e) {
-    return e instanceof Error ? e.message || String((e as { code?: string }).code ?? e) : String(e);
-  } finally {
-    await probe.end().catch(() => {});
-  }
-}
 
 /** A deterministic PRNG (mulberry32): the same data every run. */
 function prng(seed: number): () => number {
@@ -47,16 +33,8 @@ function prng(seed: number): () => number {
   };
 }
 
-const pgDown = await reachable(DATABASE_URL);
-if (pgDown && !REQUIRED) console.warn(`PostgreSQL not reachable at ${DATABASE_URL} (${pgDown}): PostgreSQL store tests skipped`);
-
-// In CI (KAIROS_REQUIRE_SERVICES) a missing PostgreSQL is a failure, not a skip.
-describe.skipIf(!REQUIRED && pgDown !== null)('PostgreSQL service', () => {
-  it(`is reachable at ${DATABASE_URL}`, () => {
-    if (pgDown)
-      throw new Error(`PostgreSQL not reachable at ${DATABASE_URL} (${pgDown}), and KAIROS_REQUIRE_SERVICES is set: start PostgreSQL or set DATABASE_URL`);
-  });
-});
+const pgDown = await postgresDown(DATABASE_URL);
+checkService('PostgreSQL', DATABASE_URL, pgDown, 'PostgreSQL store tests');
 
 let schemas = 0;
 const created = new Set<string>();

@@ -771,6 +771,21 @@ export function runStoreContract(
         expect(await store.deleteExpired(cutoff)).toEqual({ events: 0, carts: 0, messages: 0, grants: 0, preferences: 0 });
       });
 
+      it('a cart that only remembers an email (signed up, nothing in the cart yet) lives as long as its visitor’s events', async () => {
+        const cutoff = T - DAY;
+        const ident = (id: string, visitor: string, at: number, email: string) =>
+          makeEvent(id, { type: 'identify', name: 'identify', visitor_id: visitor, ts: at, received_at: at, campaign_id: null, props: { email } });
+        await store.insertEvents([
+          ident('evt_keep_ident', 'visitor_keep_0001', T - 2 * DAY, 'keep@example.com'),
+          makeEvent('evt_keep_view', { name: 'Page Viewed', type: 'page', visitor_id: 'visitor_keep_0001', ts: T, received_at: T, campaign_id: null, props: null }),
+          ident('evt_gone_ident', 'visitor_gone_0001', T - 40 * DAY, 'gone@example.com'),
+        ]);
+        expect(await store.getCart('visitor_keep_0001')).toMatchObject({ email: 'keep@example.com', last_activity: null });
+        expect(await store.deleteExpired(cutoff)).toMatchObject({ carts: 1 });
+        expect(await store.getCart('visitor_keep_0001')).toMatchObject({ email: 'keep@example.com' });
+        expect(await store.getCart('visitor_gone_0001')).toBeNull();
+      });
+
       it('deleteExpired removes every old event, however many, and no new one', async () => {
         const n = 6_000; // more than one chunk in the SQLite store (5,000)
         const olds = Array.from({ length: n }, (_, i) => makeEvent(`evt_old_${String(i).padStart(5, '0')}`, { received_at: T - DAY - i }, i));

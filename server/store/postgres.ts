@@ -979,7 +979,12 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
           const n = async (sql: string) => (await c.query(sql, [cutoff])).rowCount ?? 0;
           return {
             events,
-            carts: await n('DELETE FROM carts WHERE coalesce(last_activity, 0) < $1'),
+            // A cart that only remembers an email (no cart event yet) goes with its visitor's last event.
+            carts: await n(
+              `DELETE FROM carts WHERE CASE WHEN last_activity IS NULL
+                 THEN NOT EXISTS (SELECT 1 FROM events e WHERE e.visitor_id = carts.visitor_id AND e.ts >= $1)
+                 ELSE last_activity < $1 END`,
+            ),
             messages: await n(`DELETE FROM webhook_outbox WHERE status <> 'pending' AND coalesce(settled_at, created_at) < $1`),
             grants: await n('DELETE FROM offer_grants WHERE deadline < $1'),
             preferences: await n('DELETE FROM preferences WHERE updated_at < $1'),

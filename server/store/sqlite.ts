@@ -553,7 +553,12 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     erasePoolCodes: db.prepare(`UPDATE offer_pool_codes SET visitor_id = '' WHERE visitor_id = ?`),
     // Oldest first by rowid (insertion order, so roughly by time): each call deletes at most 5,000 rows.
     expireEvents: db.prepare('DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE received_at < ? LIMIT 5000)'),
-    expireCarts: db.prepare('DELETE FROM carts WHERE coalesce(last_activity, 0) < ?'),
+    // A cart that only remembers an email (no cart event yet: last_activity null) goes with its visitor's last event.
+    expireCarts: db.prepare(
+      `DELETE FROM carts WHERE CASE WHEN last_activity IS NULL
+         THEN NOT EXISTS (SELECT 1 FROM events e WHERE e.visitor_id = carts.visitor_id AND e.ts >= :cutoff)
+         ELSE last_activity < :cutoff END`,
+    ),
     expireMessages: db.prepare(`DELETE FROM webhook_outbox WHERE status <> 'pending' AND coalesce(settled_at, created_at) < ?`),
     expireGrants: db.prepare('DELETE FROM offer_grants WHERE deadline < ?'),
     expirePrefs: db.prepare('DELETE FROM preferences WHERE updated_at < ?'),
@@ -788,7 +793,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
       }
       const removed = db.transaction(() => ({
         events,
-        carts: stmt.expireCarts.run(cutoff).changes,
+        carts: stmt.expireCarts.run({ cutoff }).changes,
         messages: stmt.expireMessages.run(cutoff).changes,
         grants: stmt.expireGrants.run(cutoff).changes,
         preferences: stmt.expirePrefs.run(cutoff).changes,

@@ -6,6 +6,7 @@
 //
 // The `webhook-id` is the message id stored with it, the same on every attempt, so a receiver can deduplicate
 // the redelivery that follows a crash between its answer and our record of it.
+import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import type { KairosConfig } from '../schema';
 import type { ClaimedMessage, OutboxOutcome, Store } from '../store/types';
@@ -68,6 +69,8 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
   const concurrency = Math.max(1, deps.concurrency ?? 16);
   const secret = parseSecret(deps.secret);
   const abort = new AbortController();
+  // Every attempt in flight listens on this one signal (up to `concurrency` at once): not a leak, so no warning.
+  setMaxListeners(concurrency + 1, abort.signal);
   const inFlight = new Map<string, Promise<void>>();
   let secretErrorLogged = false;
   let stopped = false;

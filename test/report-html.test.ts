@@ -4,7 +4,8 @@
 // ids unique, colours with AA contrast.
 import { describe, expect, it } from 'vitest';
 import { renderReportHtml } from '../server/report/html';
-import { PALETTE, escapeHtml, formatPercent, formatRateInterval, niceTicks } from '../server/report/svg';
+import { formatPercent, formatRateInterval } from '../server/report/format';
+import { PALETTE, escapeHtml, niceTicks } from '../server/report/svg';
 import {
   emptyMeasures,
   type CampaignReport,

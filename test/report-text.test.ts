@@ -153,7 +153,7 @@ describe('reportTable', () => {
     const text = reportTable(report([campaign('welcome-10', { experiment: experiment() })]));
     const row = lines(text).find((l) => l.startsWith('ten-off'))!;
     expect(row.split(/\s{2,}/)).toEqual([
-      'ten-off', '50%', '5,000', '155', '3.1% (2.4–3.9%)', '+12.3% (-4.0 to +31.0%)', '0.21', 'inconclusive',
+      'ten-off', '50%', '5,000', '155', '3.1% (2.4–3.9%)', '+12.3% (-4.0% to +31.0%)', '0.210', 'inconclusive',
       'needs ~1,200 more per arm',
     ]);
     const control = lines(text).find((l) => l.startsWith('holdout'))!;
@@ -171,7 +171,7 @@ describe('reportTable', () => {
     };
     const text = reportTable(report([campaign('c', { experiment: decided })]));
     const row = lines(text).find((l) => l.startsWith('ten-off'))!;
-    expect(row).toMatch(/<0\.001 {2}winning$/);
+    expect(row).toMatch(/< 0\.001 {2}winning$/);
     expect(text).not.toContain('needs ~');
 
     const unknown = experiment();

@@ -9,21 +9,17 @@
 import type { CampaignReport, DayMeasures, ExperimentReport, Measures, Report, VariantReport } from './types';
 import {
   NO_VALUE,
-  dailyChart,
-  escapeHtml,
   formatCount,
   formatDateTime,
   formatDay,
   formatP,
   formatPercent,
   formatRateInterval,
-  formatSignedPercent,
-  forestPlot,
-  funnelChart,
-  irritationChart,
+  formatUplift,
   plural,
   pText,
-} from './svg';
+} from './format';
+import { dailyChart, escapeHtml, forestPlot, funnelChart, irritationChart } from './svg';
 
 export interface RenderOptions {
   /** CSP nonce for the inline <style> (`style-src 'nonce-…'`). */
@@ -233,9 +229,7 @@ function charts(c: CampaignReport, i: number, money: Money): string {
 function upliftText(v: VariantReport): string {
   const u = v.vs_control?.uplift;
   if (!u) return NO_VALUE;
-  if (u.value === null) return 'n/a (control has no conversions)';
-  const interval = u.low !== null && u.high !== null ? ` (${formatSignedPercent(u.low)} to ${formatSignedPercent(u.high)})` : '';
-  return `${formatSignedPercent(u.value)}${interval}`;
+  return formatUplift(u) ?? 'n/a (control has no conversions)';
 }
 
 function verdictHtml(v: VariantReport): string {

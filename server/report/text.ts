@@ -2,54 +2,16 @@
 // and the progress bar shown while the events are read. Pure formatting of a Report (server/report/types.ts);
 // the progress bar's only effect is writing to the stream it is given.
 
+import { formatCount as count, formatDay as utcDay, formatP, formatPercent as percent, pText, formatRateInterval, formatUplift, plural } from './format';
 import type { CampaignReport, ExperimentReport, Report, VariantReport, VerdictKind } from './types';
 
 // ── numbers ─────────────────────────────────────────────────────────────────────────────────────────────────
 
-const integer = new Intl.NumberFormat('en', { maximumFractionDigits: 0 });
 const approx = new Intl.NumberFormat('en', { maximumSignificantDigits: 2 });
-
-const count = (n: number): string => integer.format(n);
-
-/** UTC day of an epoch ms, YYYY-MM-DD. */
-const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
-
-/** One decimal, or two for a non-zero rate under 0.1 % (a CTR of 0.04 % must not read as 0.0 %). */
-const rateDigits = (x: number): number => (x !== 0 && Math.abs(x) < 0.001 ? 2 : 1);
-
-function percent(x: number, digits = rateDigits(x), signed = false): string {
-  return new Intl.NumberFormat('en', {
-    style: 'percent',
-    minimumFractionDigits: digits,
-    maximumFractionDigits: digits,
-    signDisplay: signed ? 'exceptZero' : 'auto',
-  }).format(x);
-}
 
 /** A share of the traffic: 50%, 33.3%. */
 const share = (x: number): string =>
   new Intl.NumberFormat('en', { style: 'percent', maximumFractionDigits: 1 }).format(x);
-
-/** "3.1% (2.4–3.9%)": the bounds take the point value's precision so the three read alike. */
-export function formatRate(r: { rate: number; low: number; high: number }): string {
-  const d = rateDigits(r.rate);
-  const bound = (x: number) => percent(x, d).slice(0, -1);
-  return `${percent(r.rate, d)} (${bound(r.low)}–${bound(r.high)}%)`;
-}
-
-/** "+12.3% (-4.0 to +31.0%)"; "n/a" when the control never converted (no ratio exists). */
-export function formatUplift(u: { value: number | null; low: number | null; high: number | null }): string {
-  if (u.value === null) return 'n/a';
-  const value = percent(u.value, 1, true);
-  if (u.low === null || u.high === null) return value;
-  return `${value} (${percent(u.low, 1, true).slice(0, -1)} to ${percent(u.high, 1, true)})`;
-}
-
-export function formatP(p: number): string {
-  if (p < 0.001) return '<0.001';
-  // Three decimals below 0.1 so a p of 0.049 does not read as 0.05 next to a "winning" verdict.
-  return p < 0.1 ? p.toFixed(3) : p.toFixed(2);
-}
 
 /** Intl throws a RangeError for a code it does not know; a report must still print. */
 function currencyFormat(currency: string): (n: number) => string {
@@ -61,7 +23,6 @@ function currencyFormat(currency: string): (n: number) => string {
   }
 }
 
-const plural = (n: number, word: string): string => `${count(n)} ${word}${n === 1 ? '' : 's'}`;
 
 // ── terminal text ───────────────────────────────────────────────────────────────────────────────────────────
 
@@ -257,8 +218,8 @@ function armRow(a: VariantReport, p: Palette): string[] {
     share(a.share),
     count(a.visitors),
     count(a.converters),
-    formatRate(a.rate),
-    v ? formatUplift(v.uplift) : a.control ? 'control' : '',
+    formatRateInterval(a.rate),
+    v ? (formatUplift(v.uplift) ?? 'n/a') : a.control ? 'control' : '',
     v ? formatP(v.p) : '',
     verdictCell(v, p),
     needsCell(v),
@@ -269,7 +230,7 @@ function srmWarning(e: ExperimentReport): string[] {
   if (!e.srm.mismatch) return [];
   const list = (xs: number[]) => xs.map((x) => count(Math.round(x))).join(' / ');
   return [
-    `Warning: sample ratio mismatch (${e.srm.p < 0.001 ? 'p < 0.001' : `p = ${formatP(e.srm.p)}`}).`,
+    `Warning: sample ratio mismatch (${pText(e.srm.p)}).`,
     `Shoppers per arm ${list(e.srm.observed)}; the configured split expects ${list(e.srm.expected)}.`,
     'The comparison may be biased: check assignment and tracking before acting on it.',
   ];

@@ -16,7 +16,7 @@ import { randomId } from './ids';
 import { eventPath } from './pages';
 import { applyEvent, applyTraits, cartItems, emptyProfile, isProfile, type Profile } from './profile';
 import { watchRoute } from './route';
-import { isDebug, report, safe } from './safe';
+import { isDebug, json, report, safe } from './safe';
 import type * as CartAdapters from './lazy/cart';
 import type * as Cmp from './lazy/cmp';
 import type * as Prefs from './lazy/prefs';
@@ -456,7 +456,7 @@ export function createEngine(o: EngineOptions): Engine {
     call(args) {
       const [command, ...rest] = args;
       const run = typeof command === 'string' ? commands[command] : undefined;
-      if (!run) throw new TypeError(`unknown command ${command}; use track, page, identify, consent or preferences`);
+      if (!run) throw new TypeError('unknown command ' + String(command)); // the commands: README, "The snippet"
       run(...rest);
     },
 
@@ -521,5 +521,5 @@ function plain(value: unknown): Props | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'object' || Array.isArray(value)) throw new TypeError('properties must be a plain object');
   // The server checks shape and size and names what is wrong; the transport drops just that event.
-  return JSON.parse(JSON.stringify(value)) as Props;
+  return JSON.parse(json(value)) as Props;
 }

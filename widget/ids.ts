@@ -1,15 +1,11 @@
-// Random opaque ids (visitor, session, event). 16 url-safe characters = 96 bits.
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-
-export function randomId(length = 16): string {
-  const bytes = new Uint8Array(length);
+// Random opaque ids (visitor, session, event): 12 random bytes as 16 url-safe base64 characters = 96 bits.
+export function randomId(): string {
+  const bytes = new Uint8Array(12);
   try {
     crypto.getRandomValues(bytes);
   } catch {
     // Very old or sandboxed environments: ids stay unique enough for deduplication.
-    for (let i = 0; i < length; i++) bytes[i] = Math.floor(Math.random() * 256);
+    for (let i = 0; i < 12; i++) bytes[i] = Math.random() * 256;
   }
-  let out = '';
-  for (let i = 0; i < length; i++) out += ALPHABET[bytes[i]! & 63];
-  return out;
+  return btoa(String.fromCharCode(...bytes)).replace(/[+/]/g, (c) => (c == '+' ? '-' : '_'));
 }

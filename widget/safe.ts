@@ -37,3 +37,25 @@ export function safe<A extends unknown[]>(where: string, fn: (...args: A) => unk
     }
   };
 }
+
+/**
+ * JSON.stringify as the standard has it, even on a page where Prototype.js 1.6 put a `toJSON` on Array.prototype
+ * (which would turn every array into a string: segmentio/analytics.js#626). Taken off for this one synchronous call.
+ */
+export function json(value: unknown): string {
+  const p = Array.prototype as { toJSON?: unknown };
+  const t = p.toJSON;
+  delete p.toJSON;
+  try {
+    return JSON.stringify(value);
+  } finally {
+    if (t) p.toJSON = t;
+  }
+}
+
+/**
+ * The page's `fetch` as it was when Kairos loaded: a wrapper the page installs later cannot change what we send.
+ * A call that throws at once (a broken wrapper installed earlier) becomes a rejection, which the callers handle.
+ */
+const pageFetch = globalThis.fetch;
+export const fetchNow = async (...a: Parameters<typeof fetch>) => pageFetch(...a);

@@ -8,11 +8,12 @@
 // - In-page sends use fetch(keepalive); when the page is hidden we hand what is pending to sendBeacon
 //   (or keepalive fetch) without waiting for an answer, and keep it in the outbox: the server
 //   deduplicates on event_id, so a resend on the next page is harmless and a lost beacon is not a loss.
-// - Failures back off exponentially with jitter; a 4xx other than 408/429 means the batch itself is bad
-//   and retrying cannot help, so it is dropped (and reported in debug mode).
+// - Failures back off exponentially with jitter, and an answer that takes over 10 s is one. Kairos' own 4xx
+//   answer (JSON, other than 408/429) means the batch itself is bad and retrying cannot help, so it is dropped
+//   (and reported in debug mode); any other 4xx — a proxy's page, a broken fetch wrapper's doing — is retried.
 import type { EventBatch, EventInput } from '../server/schema';
 import type { KV } from './storage';
-import { report } from './safe';
+import { fetchNow, json, report, safe } from './safe';
 
 export interface Transport {
   send(event: EventInput): void;
@@ -40,10 +41,11 @@ const utf8 = new TextEncoder();
 const MAX_OUTBOX = 1000;
 const BACKOFF_MIN_MS = 2_000;
 const BACKOFF_MAX_MS = 5 * 60_000;
+const SEND_TIMEOUT_MS = 10_000;
 
 export function createTransport(opts: TransportOptions): Transport {
   const now = opts.now ?? Date.now;
-  const doFetch = opts.fetchImpl ?? ((...a: Parameters<typeof fetch>) => fetch(...a));
+  const doFetch = opts.fetchImpl ?? fetchNow;
   const delay = opts.batchDelayMs ?? 500;
   const pending = new Map<string, EventInput>();
   const inFlight = new Set<string>();
@@ -53,10 +55,13 @@ export function createTransport(opts: TransportOptions): Transport {
 
   const schedule = (ms: number) => {
     if (timer !== undefined) return;
-    timer = setTimeout(() => {
-      timer = undefined;
-      flush(false);
-    }, ms);
+    timer = setTimeout(
+      safe('send', () => {
+        timer = undefined;
+        flush(false);
+      }),
+      ms,
+    );
   };
 
   const take = (skip: Set<string>): EventInput[] => {
@@ -64,7 +69,7 @@ export function createTransport(opts: TransportOptions): Transport {
     let size = 40;
     for (const ev of pending.values()) {
       if (skip.has(ev.event_id)) continue;
-      const len = utf8.encode(JSON.stringify(ev)).length + 1;
+      const len = utf8.encode(json(ev)).length + 1;
       if (batch.length >= MAX_BATCH || (batch.length > 0 && size + len > MAX_BODY)) break;
       batch.push(ev);
       size += len;
@@ -79,7 +84,7 @@ export function createTransport(opts: TransportOptions): Transport {
 
   const body = (events: EventInput[]) => {
     const batch: EventBatch = { sent_at: now(), events };
-    return JSON.stringify(batch);
+    return json(batch);
   };
 
   function flush(leaving = false): void {
@@ -103,24 +108,23 @@ export function createTransport(opts: TransportOptions): Transport {
     const batch = take(inFlight);
     if (!batch.length) return;
     batch.forEach((e) => inFlight.add(e.event_id));
-    doFetch(opts.endpoint, fetchInit(body(batch)))
+    // An answer that never comes counts as a failure (and backs off), rather than holding the batch forever.
+    doFetch(opts.endpoint, fetchInit(body(batch), AbortSignal.timeout?.(SEND_TIMEOUT_MS)))
       .then((res) => {
         if (res.ok) {
           failures = 0;
           forget(batch);
         } else if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
           // The batch itself is bad: retrying it cannot help. When the server names the bad events, only
-          // those are dropped and the rest go again; otherwise the whole batch is.
-          return res.json().then(
-            (answer: { error?: string; rejected?: { index: number }[] } | null) => {
-              const bad = new Set((answer?.rejected ?? []).map((r) => r.index));
-              const named = batch.filter((_, i) => bad.has(i));
-              const dropped = named.length ? named : batch;
-              report('events rejected: ' + answer?.error, dropped.map((e) => e.name));
-              forget(dropped);
-            },
-            () => forget(batch),
-          );
+          // those are dropped and the rest go again; otherwise the whole batch is. A 4xx that is not Kairos'
+          // JSON answer (a proxy's page, a page's fetch wrapper gone wrong) fails the send: kept, and retried.
+          return res.json().then((answer: { error: string; rejected?: { index: number }[] }) => {
+            const bad = new Set((answer.rejected ?? []).map((r) => r.index));
+            const named = batch.filter((_, i) => bad.has(i));
+            const dropped = named.length ? named : batch;
+            report('events rejected: ' + answer.error, dropped.map((e) => e.name));
+            forget(dropped);
+          });
         } else {
           throw new Error('HTTP ' + res.status);
         }
@@ -138,7 +142,7 @@ export function createTransport(opts: TransportOptions): Transport {
   }
 
   const admit = (ev: EventInput): boolean => {
-    if (utf8.encode(JSON.stringify(ev)).length + 40 > MAX_BODY) {
+    if (utf8.encode(json(ev)).length + 40 > MAX_BODY) {
       // No browser would carry it (and the server's limits refuse it): kept, it would block the queue forever.
       report('event too large', ev.name);
       return false;
@@ -170,8 +174,9 @@ export function createTransport(opts: TransportOptions): Transport {
   };
 }
 
-function fetchInit(text: string): RequestInit {
+function fetchInit(text: string, signal?: AbortSignal): RequestInit {
   return {
+    signal,
     method: 'POST',
     body: text,
     headers: { 'Content-Type': 'text/plain' },

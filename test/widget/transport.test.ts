@@ -325,9 +325,6 @@ describe('failures', () => {
   it.each([
     ['a 400 without `rejected`', { status: 400, json: { error: 'sent_at: expected a number' } }],
     ['a 400 with an empty `rejected`', { status: 400, json: { error: 'invalid JSON', rejected: [] } }],
-    ['a 413 with no JSON body', 413],
-    ['a 400 with no JSON body', 400],
-    ['a 400 whose body is JSON null', { status: 400, json: null }],
     ['a 400 naming only events outside the batch', { status: 400, json: { error: 'x', rejected: [{ index: 7 }] } }],
   ] as const)('%s drops the whole batch and does not retry it', async (_spec, reply) => {
     const server = collector(reply);
@@ -346,6 +343,33 @@ describe('failures', () => {
     t.send(next);
     await advance(500);
     expect(server.delivered()).toEqual([next.event_id]);
+  });
+});
+
+describe('a 4xx that is not Kairos\' answer', () => {
+  // A proxy's error page, or a page's fetch wrapper that turned our POST into something else: the batch is not
+  // known to be bad, so it is kept and retried with back-off, like a network error.
+  it.each([
+    ['a 413 with no JSON body', 413],
+    ['a 404 with no JSON body', 404],
+    ['a 400 whose body is JSON null', { status: 400, json: null }],
+  ] as const)('%s keeps the batch and retries it after a back-off', async (_spec, reply) => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.999_999); // the longest jitter: back-off ≈ 2 s, then 4 s
+    const server = collector(...Array<typeof reply>(10).fill(reply));
+    const outbox = memoryKV();
+    const t = transport({ outbox, fetchImpl: server.fetchImpl });
+    const evs = [event(), event()];
+    evs.forEach((e) => t.send(e));
+    await advance(500);
+    expect(server.posts).toHaveLength(1);
+    expect(await outboxIds(outbox)).toEqual(sorted(ids(evs)));
+
+    await advance(2_000);
+    expect(server.posts).toHaveLength(2);
+    expect(server.posts.map((p) => sorted(ids(p.batch.events)))).toEqual([sorted(ids(evs)), sorted(ids(evs))]);
+    await advance(60_000);
+    expect(server.posts.length).toBeLessThan(8); // backing off: 2, 4, 8, 16, 32 s
+    expect(await outboxIds(outbox)).toEqual(sorted(ids(evs)));
   });
 });
 

@@ -11,7 +11,17 @@ import { prefsLinks } from './prefs-link';
 
 const MODAL_LOCK = 'kairos-modal';
 
-const HOST_STYLE = 'all:initial;display:block;position:fixed;left:0;right:0;z-index:2147483000'.replace(/;|$/g, '!important;');
+const HOST_STYLE = 'all:initial;display:block;position:fixed;left:0;right:0;z-index:2147483647'.replace(/;|$/g, '!important;');
+
+/**
+ * A new <kairos-campaign> — or, where the page has registered a custom element of that name (whose constructor
+ * would run, and which may refuse a shadow root), an unregistered name of our own.
+ */
+export function hostElement(): HTMLElement {
+  let tag = 'kairos-campaign';
+  while (window.customElements?.get(tag)) tag += '-x';
+  return document.createElement(tag);
+}
 
 /** The `show` a campaign module exports, around its `mount`. */
 export const showWith =
@@ -41,7 +51,7 @@ export const showWith =
     // engine's, made for this one campaign: extended in place, so its live `profile` getter stays live.
     const [campaign, locale, lang] = localise(given, wantedLocales());
     env.locale = locale;
-    const host = document.createElement('kairos-campaign');
+    const host = hostElement();
     host.setAttribute('data-campaign', campaign.id);
     host.style.cssText = HOST_STYLE + ('position' in campaign && /^(top|bottom)$/.test(campaign.position) ? `${campaign.position}:0!important` : '');
     // The host resets every inherited style (all: initial), direction too: it follows the page's on purpose, so a
@@ -54,7 +64,7 @@ export const showWith =
     const root = host.attachShadow({ mode: 'open' });
     const prefs = env.preferences;
     if (prefs?.link !== false && !env.preview) prefsLinks.set(root, { label: prefs?.label ?? 'Offer preferences', open: actions.preferences });
-    (document.body ?? document.documentElement).appendChild(host);
+    document.documentElement.appendChild(host);
     let unmountUI: (() => void) | null;
     // Irritation (the report): closed within 2 s — a dismissal says how long the campaign was on screen; and the page
     // left within 10 s of the impression while it was still there, neither closed nor followed. The pagehide listener

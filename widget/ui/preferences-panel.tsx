@@ -7,6 +7,7 @@ import { useState } from 'preact/hooks';
 import type { ShopperPreferences } from '../../server/schema';
 import type { OpenPreferences } from './contract';
 import { Dialog, mountDialog } from './dialog';
+import { hostElement } from './mount';
 
 const LEVELS: [ShopperPreferences['level'], string, string][] = [
   ['all', 'All offers', 'Discounts, reminders and news as the shop sends them.'],
@@ -27,11 +28,11 @@ input:focus-visible { outline: 3px solid var(--kairos-accent); outline-offset: 2
 `;
 
 export const open: OpenPreferences = ({ prefs, topics, nonce, save }) => {
-  const host = document.createElement('kairos-campaign');
+  const host = hostElement();
   host.setAttribute('data-kairos', 'preferences');
-  host.style.cssText = 'all:initial!important;display:block!important;position:fixed!important;z-index:2147483001!important';
+  host.style.cssText = 'all:initial!important;display:block!important;position:fixed!important;z-index:2147483647!important';
   const root = host.attachShadow({ mode: 'open' });
-  (document.body ?? document.documentElement).appendChild(host);
+  document.documentElement.appendChild(host);
   const close = mountDialog(root, <Panel prefs={prefs} topics={topics} done={(p) => (p && save(p), setTimeout(() => (close(), host.remove())))} />, THEME, CSS, nonce);
 };
 

@@ -30,10 +30,12 @@ export function memoryKV(): KV {
   };
 }
 
-function withTimeout<T>(p: Promise<T>): Promise<T> {
+/** `p()` within IDB_TIMEOUT_MS. Called inside the executor, so a synchronous throw (idb-keyval opens the database
+ * on first use: a sandboxed frame's SecurityError comes from there) is a rejection too. */
+function withTimeout<T>(p: () => Promise<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('IndexedDB timed out')), IDB_TIMEOUT_MS);
-    p.then(
+    p().then(
       (v) => (clearTimeout(t), resolve(v)),
       (e) => (clearTimeout(t), reject(e)),
     );
@@ -52,7 +54,7 @@ export function openKV(dbName: string, storeName: string): KV {
   // before a failure are lost to this page, not corrupted: the next page load tries again.
   const run = <T>(idb: (s: UseStore) => Promise<T>, mem: () => Promise<T>): Promise<T> => {
     if (!store) return mem();
-    return withTimeout(idb(store)).catch(() => {
+    return withTimeout(() => idb(store!)).catch(() => {
       store = null;
       return mem();
     });

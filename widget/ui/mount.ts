@@ -92,10 +92,11 @@ export const showWith =
     if (arm) void exposed(arm.id);
     shownAt = Date.now();
     addEventListener('pagehide', left, true);
-    setTimeout(stay, LEFT_WITHIN_MS);
+    const staying = setTimeout(stay, LEFT_WITHIN_MS);
     const un = unmountUI;
     return () => {
       stay();
+      clearTimeout(staying); // else it holds the unmounted host for the rest of the 10 s
       try {
         un();
       } finally {

@@ -19,6 +19,7 @@
 // Bad input gets a 4xx naming the problem, never a 5xx. A 503 means the server cannot do its part right now
 // (the store failed: retry; the widget is not built) and is never about what the client sent.
 import { createHash, randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { resolve } from 'node:path';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
@@ -36,7 +37,7 @@ import { parseBatch, toStoredEvents } from './events';
 import { captureLead, LEADS_BODY_LIMIT } from './leads';
 import { answerOffer, poolPath, verifyGrant } from './offers';
 import { isbot } from 'isbot';
-import { isAllowedOrigin } from './origin';
+import { isAllowedOrigin, normaliseOrigin } from './origin';
 import { parsePreferences, PREFERENCES_BODY_LIMIT, USER_ID } from './preferences';
 import { createMemoryPresence } from './presence/memory';
 import type { PresenceStore } from './presence/types';
@@ -105,6 +106,11 @@ export function createApp(deps: AppDeps): Hono {
     const t0 = performance.now();
     await next();
     c.header('X-Content-Type-Options', 'nosniff');
+    // Answered before its body was read (413 on Content-Length, 415, 403, 429…): the rest of the body is still on
+    // its way, and the adapter gives it 500 ms to drain before it drops the socket. Saying so keeps a keep-alive
+    // client from sending its next request on a connection about to be cut ("socket hang up").
+    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+    if (incoming && !incoming.readableEnded && hasBody(c)) c.header('Connection', 'close');
     const ms = Math.round((performance.now() - t0) * 10) / 10;
     log.info({ method: c.req.method, route: routeOf(c), status: c.res.status, ms }, 'request');
   });
@@ -129,8 +135,10 @@ export function createApp(deps: AppDeps): Hono {
     }
     await next();
     c.header('Vary', 'Origin', { append: true });
-    // A disallowed GET is answered without the header: the browser then keeps the body from the page.
-    if (origin !== undefined && allowed) c.header('Access-Control-Allow-Origin', origin);
+    // A disallowed GET is answered without the header: the browser then keeps the body from the page. An allowed
+    // one gets its origin in serialised form (what browsers send), never other text from the request echoed back.
+    const serialised = origin === undefined ? undefined : normaliseOrigin(origin);
+    if (serialised !== undefined && allowed) c.header('Access-Control-Allow-Origin', serialised);
   });
 
   // --- /v1: rate limits on writes ------------------------------------------------------------------------------
@@ -159,6 +167,22 @@ export function createApp(deps: AppDeps): Hono {
       return c.json({ error: `too many requests from this client; retry after ${taken.retryAfterSeconds} s` }, 429);
     });
   }
+
+  // --- /v1: what a write's body must be ------------------------------------------------------------------------
+
+  // Every POST under /v1 carries a JSON body, sent by the widget as text/plain (no preflight). Checked here once,
+  // before any route reads a byte: a compressed body is refused (the widget never compresses; decompressing would
+  // let a few KB inflate to gigabytes past every body limit), and so is a body that says it is something else.
+  app.use('/v1/*', async function writeBody(c, next) {
+    if (c.req.method !== 'POST') return next();
+    const encoding = (c.req.header('Content-Encoding') ?? '').trim().toLowerCase();
+    if (encoding !== '' && encoding !== 'identity')
+      return c.json({ error: `unsupported content encoding ${encoding}; send the body uncompressed` }, 415);
+    const type = (c.req.header('Content-Type') ?? '').split(';')[0]!.trim().toLowerCase();
+    if (!JSON_TYPES.has(type) && !type.endsWith('+json'))
+      return c.json({ error: `unsupported content type ${type}; send JSON as text/plain or application/json` }, 415);
+    return next();
+  });
 
   app.options('/v1/*', (c) => {
     c.header('Access-Control-Allow-Methods', 'GET, POST');
@@ -221,16 +245,8 @@ export function createApp(deps: AppDeps): Hono {
         c.json({ error: `request body too large: the limit is ${EVENTS_BODY_LIMIT} bytes; send smaller batches` }, 413),
     }),
     async (c) => {
-      const type = (c.req.header('Content-Type') ?? '').split(';')[0]!.trim().toLowerCase();
-      if (!JSON_TYPES.has(type) && !type.endsWith('+json'))
-        return c.json({ error: `unsupported content type ${type}; send the batch as text/plain or application/json` }, 415);
-
-      let body: string;
-      try {
-        body = await c.req.text();
-      } catch {
-        return c.json({ error: 'could not read the request body' }, 400);
-      }
+      const body = await bodyText(c);
+      if (body === undefined) return c.json({ error: NOT_UTF8 }, 400);
       const parsed = parseBatch(body);
       if (!parsed.ok) {
         const { ok: _ok, ...answer } = parsed;
@@ -263,16 +279,9 @@ export function createApp(deps: AppDeps): Hono {
     '/v1/leads',
     bodyLimit({ maxSize: LEADS_BODY_LIMIT, onError: (c) => c.json({ error: `request body too large: the limit is ${LEADS_BODY_LIMIT} bytes` }, 413) }),
     async (c) => {
-      const type = (c.req.header('Content-Type') ?? '').split(';')[0]!.trim().toLowerCase();
-      if (!JSON_TYPES.has(type) && !type.endsWith('+json'))
-        return c.json({ error: `unsupported content type ${type}; send the lead as text/plain or application/json` }, 415);
       c.header('Cache-Control', 'no-store');
-      let body: string;
-      try {
-        body = await c.req.text();
-      } catch {
-        return c.json({ error: 'could not read the request body' }, 400);
-      }
+      const body = await bodyText(c);
+      if (body === undefined) return c.json({ error: NOT_UTF8 }, 400);
       try {
         const answer = await captureLead({ body, config: config.current.config, store, now: now() });
         return c.json(answer.body, answer.status);
@@ -290,9 +299,11 @@ export function createApp(deps: AppDeps): Hono {
   const VISITOR = /^[A-Za-z0-9_-]{8,64}$/;
 
   app.post('/v1/offers/:id', bodyLimit({ maxSize: 4096, onError: (c) => c.json({ error: 'request body too large' }, 413) }), async (c) => {
+    const text = await bodyText(c);
+    if (text === undefined) return c.json({ error: NOT_UTF8 }, 400);
     let visitorId: unknown;
     try {
-      visitorId = (JSON.parse(await c.req.text()) as { visitor_id?: unknown } | null)?.visitor_id;
+      visitorId = (JSON.parse(text) as { visitor_id?: unknown } | null)?.visitor_id;
     } catch {
       return c.json({ error: 'send {"visitor_id": "…"} as JSON' }, 400);
     }
@@ -340,9 +351,11 @@ export function createApp(deps: AppDeps): Hono {
   const presence = deps.presence ?? createMemoryPresence();
   const PRESENCE_KEY = /^(product|path):[^\s]{1,300}$/;
   app.post('/v1/presence', bodyLimit({ maxSize: 2048, onError: (c) => c.json({ error: 'request body too large' }, 413) }), async (c) => {
+    const text = await bodyText(c);
+    if (text === undefined) return c.json({ error: NOT_UTF8 }, 400);
     let body: { visitor_id?: unknown; key?: unknown } | null;
     try {
-      body = JSON.parse(await c.req.text()) as typeof body;
+      body = JSON.parse(text) as typeof body;
     } catch {
       return c.json({ error: 'send {"visitor_id": "…", "key": "product:<id>" or "path:/…"} as JSON' }, 400);
     }
@@ -405,8 +418,10 @@ export function createApp(deps: AppDeps): Hono {
     async (c) => {
       const user = c.req.param('user');
       if (!USER_ID.test(user)) return c.json({ error: 'user: the shop’s user id, 1–200 characters' }, 400);
+      const text = await bodyText(c);
+      if (text === undefined) return c.json({ error: NOT_UTF8 }, 400);
       const t = now();
-      const parsed = parsePreferences(await c.req.text(), t);
+      const parsed = parsePreferences(text, t);
       if (!parsed.ok) return c.json({ error: parsed.error }, 400);
       const kept = await store.putPreferences(user, parsed.visitorId, parsed.prefs, t);
       // Not kept: a newer choice from another device is stored already; the answer carries it.
@@ -580,6 +595,26 @@ export function createApp(deps: AppDeps): Hono {
   }
 
   return app;
+}
+
+/** Whether the request says a body follows (HTTP/1.1 framing: Content-Length above 0, or Transfer-Encoding). */
+function hasBody(c: Context): boolean {
+  return c.req.header('Transfer-Encoding') !== undefined || Number(c.req.header('Content-Length') ?? 0) > 0;
+}
+
+const NOT_UTF8 = 'the request body is not valid UTF-8 text (JSON must be UTF-8)';
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The body as text, or undefined when it is not valid UTF-8 (RFC 8259 §8.1) or cannot be read. A lenient decode
+ * would turn the bad bytes into U+FFFD and store them as if the client had sent that.
+ */
+async function bodyText(c: Context): Promise<string | undefined> {
+  try {
+    return utf8.decode(await c.req.arrayBuffer());
+  } catch {
+    return undefined;
+  }
 }
 
 /**

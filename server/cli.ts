@@ -4,8 +4,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import type { ServerOptions as HttpServerOptions, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -97,6 +98,52 @@ export class PortInUseError extends Error {
 }
 
 /**
+ * Timeouts of the HTTP server (node:http), for clients that are slow on purpose or by accident. Node's defaults
+ * (headers 60 s, whole request 300 s, checked every 30 s) let a slow-loris client hold a socket for minutes
+ * with one byte now and then; these cut it off within seconds, while a real shopper's request — a batch of a few
+ * KB, at most the 256 KiB cap (EVENTS_BODY_LIMIT) — is in long before:
+ * - headersTimeout 10 s: a browser sends its headers in one packet; 10 s is ample even on a poor mobile link.
+ * - requestTimeout 20 s: headers and body together. A full 256 KiB body in 20 s needs ~100 kbit/s (slow 2G);
+ *   what the widget really sends (≤ 60 KiB beacons) needs a fraction of that. Answered with 408.
+ * - connectionsCheckingInterval 1 s: how often Node looks for requests past those limits (default 30 s, which
+ *   would let each slow socket live up to 30 s longer than the limits say).
+ * - keepAliveTimeout 65 s: an idle keep-alive socket is kept longer than the 60 s idle timeout of the usual load
+ *   balancers and proxies in front (AWS ALB, nginx's upstream keepalive_timeout), so it is always the proxy that
+ *   closes an idle connection, never us just as it sends a request on it (a 502 at the proxy). Node's default, 5 s,
+ *   also makes browsers reconnect between a page's heartbeats.
+ * headersTimeout must not exceed requestTimeout (node:http refuses it).
+ */
+export const HTTP_TIMEOUTS = {
+  headersTimeout: 10_000,
+  requestTimeout: 20_000,
+  connectionsCheckingInterval: 1_000,
+  keepAliveTimeout: 65_000,
+} as const satisfies HttpServerOptions;
+
+/**
+ * What node:http answers to a request it cannot parse or that broke a timeout — as its default (400, 408 for
+ * requestTimeout, 431 for oversized headers, then close), but with a JSON reason like every other 4xx here.
+ */
+export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  const writable = socket.writable && !(socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
+  if (err.code !== 'ECONNRESET' && writable) {
+    const [status, reason, error] =
+      err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', `the request took longer than ${HTTP_TIMEOUTS.requestTimeout / 1000} s to arrive`]
+        : err.code === 'HPE_HEADER_OVERFLOW'
+          ? [431, 'Request Header Fields Too Large', 'the request headers are too large']
+          : err.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW'
+            ? [413, 'Payload Too Large', 'the chunk extensions are too large']
+            : [400, 'Bad Request', 'malformed HTTP request'];
+    const body = JSON.stringify({ error });
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
+}
+
+/**
  * Opens the config (throws, with every error formatted, if it is broken), the store and the port. Whatever was
  * opened is closed again if a later step fails.
  */
@@ -169,7 +216,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const port0 = opts.port ?? 8787;
   // serve() starts listening at once; a busy port arrives as an 'error' event, which listening() turns into a
   // rejection.
-  const server = serve({ fetch: app.fetch, port: port0, ...(opts.host !== undefined && { hostname: opts.host }) }) as Server;
+  const server = serve({
+    fetch: app.fetch,
+    port: port0,
+    ...(opts.host !== undefined && { hostname: opts.host }),
+    serverOptions: HTTP_TIMEOUTS,
+  }) as Server;
+  server.on('clientError', answerClientError);
 
   try {
     await listening(server, port0);

@@ -26,7 +26,16 @@ export type BatchResult =
 
 const MAX_ISSUES = 100;
 
-/** Parses and validates a request body. Never throws. */
+/** At most this many events in a batch (EventBatch in server/schema.ts). */
+const MAX_EVENTS = 100;
+
+/**
+ * Parses and validates a request body. Never throws, and its work is bounded by the body's size: the schema's
+ * validator (zod) spends microseconds on every issue it reports, and a 256 KiB body can hold 100 000 wrong values
+ * (an `events` list of zeros, props full of nested lists), which took seconds of one CPU — seconds in which this
+ * process answered nobody. So the batch's size and the shape of each event's props are checked first, cheaply,
+ * stopping at the first problem; zod then only sees bodies whose every list is short.
+ */
 export function parseBatch(body: string): BatchResult {
   let data: unknown;
   try {
@@ -35,24 +44,84 @@ export function parseBatch(body: string): BatchResult {
     const reason = e instanceof Error ? e.message : String(e);
     return { ok: false, error: `invalid JSON: ${reason}`, issues: [], rejected: [] };
   }
+  const events = (data as { events?: unknown } | null)?.events;
+  if (Array.isArray(events) && events.length > MAX_EVENTS) {
+    const issue = { path: 'events', message: `a batch holds at most ${MAX_EVENTS} events` };
+    return { ok: false, error: describe(issue), issues: [issue], rejected: [] };
+  }
+  const props = Array.isArray(events) ? events.map((ev, index) => propsProblem(ev, index)) : [];
+  const first = props.find((p) => p !== undefined);
+  if (first) return { ok: false, error: describe(first), issues: [first], rejected: rejectedEvents(data, props) };
+
   const parsed = EventBatch.safeParse(data);
   if (parsed.success) return { ok: true, batch: parsed.data };
-
   const issues = parsed.error.issues.slice(0, MAX_ISSUES).map(toIssue);
-  const first = issues[0]!;
-  return { ok: false, error: describe(first), issues, rejected: rejectedEvents(data) };
+  return { ok: false, error: describe(issues[0]!), issues, rejected: rejectedEvents(data, props) };
 }
 
-/** Each event that fails on its own, judged alone (a batch-level problem such as `sent_at` names no event). */
-function rejectedEvents(data: unknown): RejectedEvent[] {
+const isScalar = (v: unknown) => v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * The first thing wrong with the shape of an event's props (PropValue in server/schema.ts: scalars, or lists of
+ * at most 100 scalars or objects of scalars, or objects of scalars; at most 50 properties), or undefined; lengths
+ * of strings and keys are left to the schema. Also refuses a property named "__proto__": JSON.parse keeps it as an
+ * own key, but every object built from it later drops it, so the event could only be stored without it.
+ */
+function propsProblem(ev: unknown, index: number): BatchIssue | undefined {
+  const props = isPlainObject(ev) ? ev['props'] : undefined;
+  if (!isPlainObject(props)) return undefined; // missing, or a wrong type the schema names in one issue
+  const at = (...path: PropertyKey[]) => formatPath(['events', index, 'props', ...path]);
+  const proto = (o: object, ...path: PropertyKey[]) =>
+    Object.hasOwn(o, '__proto__') ? { path: at(...path, '__proto__'), message: 'a property may not be named "__proto__"' } : undefined;
+  const flat = (o: Record<string, unknown>, ...path: PropertyKey[]): BatchIssue | undefined => {
+    const bad = proto(o, ...path);
+    if (bad) return bad;
+    for (const [k, x] of Object.entries(o)) if (!isScalar(x)) return { path: at(...path, k), message: 'expected a string, a finite number, true, false or null' };
+    return undefined;
+  };
+  const keys = Object.keys(props);
+  if (keys.length > 50) return { path: at(), message: 'at most 50 properties' };
+  const bad = proto(props);
+  if (bad) return bad;
+  for (const k of keys) {
+    const v = props[k];
+    if (isScalar(v)) continue;
+    if (isPlainObject(v)) {
+      const inner = flat(v, k);
+      if (inner) return inner;
+      continue;
+    }
+    if (!Array.isArray(v)) return { path: at(k), message: 'expected a string, a finite number, true, false, null, a list or an object' };
+    if (v.length > 100) return { path: at(k), message: 'a list holds at most 100 items' };
+    for (const [i, x] of v.entries()) {
+      if (isScalar(x)) continue;
+      if (!isPlainObject(x)) return { path: at(k, i), message: 'a list holds scalars or objects of scalars' };
+      const inner = flat(x, k, i);
+      if (inner) return inner;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Each event that fails on its own, judged alone (a batch-level problem such as `sent_at` names no event). `props`
+ * holds each event's props problem, found already; the schema judges only the events without one.
+ */
+function rejectedEvents(data: unknown, props: ReadonlyArray<BatchIssue | undefined>): RejectedEvent[] {
   const events = (data as { events?: unknown } | null)?.events;
   if (!Array.isArray(events)) return [];
   const out: RejectedEvent[] = [];
   events.forEach((ev, index) => {
-    const r = EventInput.safeParse(ev);
-    if (r.success) return;
-    const issue = toIssue(r.error.issues[0]!);
-    const reason = describe({ ...issue, path: joinPath(`events[${index}]`, issue.path) });
+    let reason: string;
+    const problem = props[index];
+    if (problem) reason = describe(problem);
+    else {
+      const r = EventInput.safeParse(ev);
+      if (r.success) return;
+      const issue = toIssue(r.error.issues[0]!);
+      reason = describe({ ...issue, path: joinPath(`events[${index}]`, issue.path) });
+    }
     const id = (ev as { event_id?: unknown } | null)?.event_id;
     out.push(typeof id === 'string' ? { index, event_id: id, reason } : { index, reason });
   });

@@ -135,7 +135,8 @@ function syntaxError(e: YAMLError, doc: Doc, source: string, at: At): ConfigErro
     message = `missing the closing ${quote} for the quote that starts here`;
   } else if (e.code === 'DUPLICATE_KEY') {
     message = `duplicate key ${JSON.stringify(keyTextAt(doc, offset) ?? '')}: each key may appear once per mapping`;
-  } else if (e.code === 'TAB_AS_INDENT') {
+  } else if (e.code === 'TAB_AS_INDENT' || (e.code === 'BAD_INDENT' && /\t/.test(indentationAt(source, offset)))) {
+    // A tab after some spaces is reported as a misaligned item; the tab is what to fix.
     message = 'tabs are not allowed for indentation; use spaces';
   } else if (e.code === 'BAD_INDENT' || e.code === 'MISSING_CHAR') {
     message = `bad indentation: ${lowerFirst(message)}`;
@@ -146,6 +147,12 @@ function syntaxError(e: YAMLError, doc: Doc, source: string, at: At): ConfigErro
   // yaml often points at the start of the line; the first character on it is where the eye should go.
   while (offset < source.length && (source[offset] === ' ' || source[offset] === '\t')) offset++;
   return at(offset, '', message);
+}
+
+/** The spaces and tabs that start the line `offset` is on. */
+function indentationAt(source: string, offset: number): string {
+  const start = source.lastIndexOf('\n', offset - 1) + 1;
+  return /^[ \t]*/.exec(source.slice(start))![0];
 }
 
 /**
@@ -268,9 +275,12 @@ function issueErrors(issue: z.core.$ZodIssue, doc: Doc, data: unknown, at: At): 
   if (issue.code === 'unrecognized_keys') {
     const schema = schemaAt(path, data);
     const known = keysOf(schema);
+    // In a plain union of mappings (a coupon: code or pool), a near miss of another option's key is suggested too.
+    const union = schemaAt(path, data, true)?._zod.def as { type?: string; options?: z.core.$ZodType[]; discriminator?: string } | undefined;
+    const others = union?.type === 'union' && !union.discriminator ? (union.options ?? []).flatMap(keysOf) : [];
     const what = schema === Operators ? 'operator' : 'key';
     return issue.keys.map((key) => {
-      const suggestion = closest(key, known);
+      const suggestion = closest(key, known) ?? closest(key, others);
       const hint = suggestion ? `did you mean "${suggestion}"?` : known.length ? `use one of: ${known.join(', ')}` : '';
       return at(keyAt(path, key), formatPath(path), `unknown ${what} "${key}"${hint ? `; ${hint}` : ''}`);
     });
@@ -295,11 +305,12 @@ function issueErrors(issue: z.core.$ZodIssue, doc: Doc, data: unknown, at: At): 
     return [at(keyAt(path.slice(0, -1), key), formatPath(path.slice(0, -1)), `invalid name "${key}": ${reasons}`)];
   }
 
-  // A plain union (a condition, frequency) where one option got past the type check: that option's problem
-  // is the one to show, e.g. `gte: "50"` → `…cart.value.gte: expected a number, got "50"`.
+  // A plain union (a condition, frequency, a coupon, a countdown) where an option got past the type check: the
+  // problem of the option that fits what was written is the one to show, e.g. `gte: "50"` → `…cart.value.gte:
+  // expected a number, got "50"`, and `coupon: { pool: 5 }` → `…coupon.pool: expected text`, not "missing code".
   if (issue.code === 'invalid_union' && !discriminatorOf(issue)) {
     const branches = (issue as { errors?: z.core.$ZodIssue[][] }).errors ?? [];
-    const branch = branches.find((b) => !b.every(isTypeMismatch));
+    const branch = closestBranch(branches, lookup(data, path).value);
     if (branch) {
       const alternatives = branches.filter((b) => b !== branch).flatMap((b) => b.flatMap(expectedTypes));
       return branch.flatMap((inner) => {
@@ -385,6 +396,33 @@ function issueMessage(issue: z.core.$ZodIssue, value: Lookup, data: unknown): st
     default:
       return issue.message;
   }
+}
+
+/**
+ * The option of a plain union that the value was most likely meant for: not one that rejected it for its type
+ * alone (a literal or a list of words offered a mapping or a list counts as that too), and among the rest the one
+ * with the fewest unknown and missing keys at the top (so `{ every: { time: "25:00" } }` is a recurring countdown
+ * with a bad time, not a fixed one missing its deadline); the first on a tie.
+ */
+function closestBranch(branches: z.core.$ZodIssue[][], value: unknown): z.core.$ZodIssue[] | undefined {
+  const fitting = branches.filter((b) => !b.every(isTypeMismatch));
+  const isCollection = value !== null && typeof value === 'object';
+  const shaped = fitting.filter((b) => !(isCollection && b.every((i) => i.path.length === 0 && i.code === 'invalid_value')));
+  const candidates = shaped.length ? shaped : fitting;
+  const misfit = (b: z.core.$ZodIssue[]) =>
+    b.reduce((n, i) => {
+      if (i.code === 'unrecognized_keys' && i.path.length === 0) return n + i.keys.length;
+      const key = i.path[0];
+      const missing = i.code === 'invalid_type' && i.path.length === 1 && isCollection && key !== undefined && !Object.hasOwn(value as object, key);
+      return missing ? n + 1 : n;
+    }, 0);
+  let best: z.core.$ZodIssue[] | undefined;
+  let bestScore = Infinity;
+  for (const b of candidates) {
+    const score = misfit(b);
+    if (score < bestScore) [best, bestScore] = [b, score];
+  }
+  return best;
 }
 
 /** An option of a union that rejected the value for its type alone (so another option is what was meant). */
@@ -489,9 +527,12 @@ function unwrap(schema: z.core.$ZodType | undefined, value: unknown, keepUnion =
     } else if (keepUnion && def.type === 'union') {
       return s;
     } else if (def.type === 'union' && def.options && !def.discriminator) {
-      // A plain union (a rule condition: value, list or operators): the option of the value's shape.
+      // A plain union (a rule condition: value, list or operators): the option of the value's shape, and of
+      // several mappings (a coupon: code or pool) the one that knows most of the value's keys.
       const shape = Array.isArray(value) ? 'array' : value !== null && typeof value === 'object' ? 'object' : undefined;
-      s = def.options.find((o) => o._zod.def.type === shape);
+      const options = def.options.filter((o) => o._zod.def.type === shape);
+      const known = (o: z.core.$ZodType) => (shape === 'object' ? Object.keys(value as object).filter((k) => keysOf(o).includes(k)).length : 0);
+      s = options.reduce<z.core.$ZodType | undefined>((best, o) => (best === undefined || known(o) > known(best) ? o : best), undefined);
       if (!s) return undefined;
     } else if (def.type === 'union' && def.options) {
       const disc = def.discriminator;

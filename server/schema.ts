@@ -645,7 +645,9 @@ export const CountdownBar = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    // An impossible date (2026-02-30, 24:00). Unknown zones and days are reported by the fields themselves.
+    // An impossible date (2026-02-30, 24:00). Unknown zones and days are reported by the fields themselves, and so
+    // is a malformed countdown (zod runs this refinement on it too): then saying it again here is noise.
+    if (!CountdownSpec.safeParse(c.countdown).success) return;
     try {
       nextDeadline(countdownInput(c.countdown), Date.now());
     } catch (e) {

@@ -94,7 +94,12 @@ export default defineConfig(({ mode }) => {
           // Preact (+ signals) in one chunk of its own: fetched once, whichever campaign shows first. The tiny
           // stylesheet, host helpers and preference link every campaign imports ride along, rather than becoming tiny chunks of their own.
           codeSplitting: {
-            groups: [{ name: 'ui-runtime', test: /node_modules[\\/](preact|@preact)[\\/]|widget[\\/]ui[\\/](styles\.ts|mount\.ts|prefs-link\.tsx)$/ }],
+            // The error boundary in a chunk of its own: the UI runtime uses it, and so do lazy engine chunks (triggers,
+            // targeting…), which must not pull in Preact.
+            groups: [
+              { name: 'safe', test: /widget[\\/]safe\.ts$/, priority: 1 },
+              { name: 'ui-runtime', test: /node_modules[\\/](preact|@preact)[\\/]|widget[\\/]ui[\\/](styles\.ts|mount\.ts|prefs-link\.tsx)$/ },
+            ],
           },
         },
       },

@@ -464,7 +464,7 @@ export function createEngine(o: EngineOptions): Engine {
       // Events and their retries are persisted by the transport; hand over what is pending when the page hides.
       const leave = safe('flush', () => transport.flush(true));
       addEventListener('pagehide', leave);
-      document.addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && leave());
+      document.addEventListener('visibilitychange', safe('hide', () => document.visibilityState === 'hidden' && leave()));
       if (o.preview) {
         identity = await loadIdentity(state);
         const c = await (await chunk<typeof Debug>('debug')).previewCampaign(o.api, o.preview);
@@ -479,7 +479,7 @@ export function createEngine(o: EngineOptions): Engine {
           pageView();
         }),
       );
-      watchRoute(safe('route', () => pageView()));
+      watchRoute(() => pageView());
 
       const fresh = configs.fetchFresh();
       if (isDebug()) debug = await chunk<typeof Debug>('debug').catch(() => undefined);

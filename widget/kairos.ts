@@ -41,11 +41,7 @@ safe('boot', () => {
     preview: query.get('kairos_preview') || undefined,
   });
 
-  const kairos: KairosFn = function () {
-    // eslint-disable-next-line prefer-rest-params
-    const args = Array.from(arguments);
-    safe('kairos(' + String(args[0]) + ')', () => engine.call(args))();
-  };
+  const kairos: KairosFn = safe('kairos()', (...args: unknown[]) => engine.call(args));
   kairos.loaded = true;
   w.kairos = kairos;
 

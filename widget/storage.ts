@@ -30,17 +30,12 @@ export function memoryKV(): KV {
   };
 }
 
-/** `p()` within IDB_TIMEOUT_MS. Called inside the executor, so a synchronous throw (idb-keyval opens the database
- * on first use: a sandboxed frame's SecurityError comes from there) is a rejection too. */
-function withTimeout<T>(p: () => Promise<T>): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('IndexedDB timed out')), IDB_TIMEOUT_MS);
-    p().then(
-      (v) => (clearTimeout(t), resolve(v)),
-      (e) => (clearTimeout(t), reject(e)),
-    );
-  });
-}
+/**
+ * `p()`, or a rejection after IDB_TIMEOUT_MS. `p` runs inside a promise executor, so a synchronous throw (idb-keyval
+ * opens the database on first use: a sandboxed frame's SecurityError comes from there) is a rejection too.
+ */
+const withTimeout = <T>(p: () => Promise<T>): Promise<T> =>
+  Promise.race([new Promise<T>((resolve) => resolve(p())), new Promise<never>((_, reject) => setTimeout(reject, IDB_TIMEOUT_MS))]);
 
 export function openKV(dbName: string, storeName: string): KV {
   const memory = memoryKV();

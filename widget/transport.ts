@@ -138,7 +138,8 @@ export function createTransport(opts: TransportOptions): Transport {
       .finally(() => {
         batch.forEach((e) => inFlight.delete(e.event_id));
         if (pending.size) schedule(Math.max(0, blockedUntil - now()));
-      });
+      })
+      .catch((e) => report('transport', e));
   }
 
   const admit = (ev: EventInput): boolean => {

@@ -4,7 +4,8 @@
 // and calls its `show`), so none of it weighs on the first script.
 // The host's inline `!important` styles beat anything the shop's CSS says about unknown elements; the shadow
 // root keeps our CSS in and theirs out. Hosts are fixed-position overlays, so nothing on the page moves.
-import { render, type ComponentChild } from 'preact';
+import { options, render, type ComponentChild } from 'preact';
+import { safe } from '../safe';
 import { variantOf } from '../bucket';
 import type { MountCampaign, ShowCampaign } from './contract';
 import { prefsLinks } from './prefs-link';
@@ -70,7 +71,7 @@ export const showWith =
     // left within 10 s of the impression while it was still there, neither closed nor followed. The pagehide listener
     // runs in the capture phase, before the engine's own hands the outbox to sendBeacon, so the event leaves with it.
     let shownAt = Date.now();
-    const left = () => note('Campaign Left', { ms: Date.now() - shownAt });
+    const left = safe('left', () => note('Campaign Left', { ms: Date.now() - shownAt }));
     const stay = () => removeEventListener('pagehide', left, true);
     const timed = {
       ...actions,
@@ -125,6 +126,19 @@ function modalLock(): Promise<(() => void) | null> {
       .catch(() => resolve(() => undefined));
   });
 }
+
+// The error boundary (safe.ts) around what Preact runs outside our calls: every DOM event handler of our UIs
+// (Preact calls them straight from its listeners), and every re-render (scheduled in a microtask), so nothing the
+// UI throws reaches the page. Our Preact is our own copy, bundled: a host's Preact never sees these hooks.
+const vnode = options.vnode;
+options.vnode = (v) => {
+  if (typeof v.type == 'string') {
+    const props = v.props as Record<string, unknown>;
+    for (const k of Object.keys(props)) if (/^on/.test(k) && typeof props[k] == 'function') props[k] = safe(k, props[k] as () => void);
+  }
+  vnode?.(v);
+};
+options.debounceRendering = (rerender) => queueMicrotask(safe('render', rerender));
 
 /** Renders `view` into a container of its own in `root`; returns the unmount a campaign's `mount` hands back. */
 export function renderView(root: ShadowRoot, view: ComponentChild): () => void {

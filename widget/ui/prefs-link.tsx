@@ -13,12 +13,10 @@ export interface PrefsLinkTarget {
 export const prefsLinks = new WeakMap<Node, PrefsLinkTarget>();
 
 /** Shared by every shell: small, muted, underlined, with a visible focus ring. */
-export const PREFS_CSS = `
-.prefs { margin: 0; padding: 4px 2px; border: 0; background: none; color: inherit; cursor: pointer;
-  font: inherit; font-size: 12px; line-height: 1.3; text-decoration: underline; text-underline-offset: 2px; }
-.prefs:hover { text-decoration-thickness: 2px; }
-.prefs:focus-visible { outline: 2px solid currentColor; outline-offset: 2px; }
-`;
+export const PREFS_CSS =
+  '.prefs{margin:0;padding:4px 2px;border:0;background:none;color:inherit;cursor:pointer;font:inherit;font-size:12px;line-height:1.3;' +
+  'text-decoration:underline;text-underline-offset:2px}.prefs:hover{text-decoration-thickness:2px}' +
+  '.prefs:focus-visible{outline:2px solid currentColor;outline-offset:2px}';
 
 export function PrefsLink() {
   const ref = useRef<HTMLSpanElement>(null);

@@ -29,7 +29,7 @@ const LAZY = {
   'bar-': 'shared by the bars (edges, safe areas, push)',
   'scope-': 'shared by lazy triggers (trigger bookkeeping)',
   'pages-': 'shared by lazy chunks (page globs)',
-  'safe-': 'shared by lazy chunks (error boundary)',
+  'safe-': 'the error boundary, shared by the UI runtime and lazy chunks',
   'triggers-': 'every trigger but page_load, exit intent and viewers, where a campaign uses one',
   'inactivity-': 'shared by lazy triggers (the inactivity trigger, also part of mobile exit intent)',
   'cmp-': 'IAB TCF v2 consent, only with privacy.consent: cmp',

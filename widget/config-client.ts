@@ -30,10 +30,9 @@ export function createConfigClient(opts: { api: string; kv: KV; fetchImpl?: type
       try {
         // The signal ends the body's download too. Browsers without AbortSignal.timeout (before 2022) wait.
         const res = await doFetch(opts.api + '/v1/config', { credentials: 'omit', mode: 'cors', signal: AbortSignal.timeout?.(FETCH_TIMEOUT_MS) });
-        if (!res.ok) throw new Error('config: HTTP ' + res.status);
-        const config: unknown = await res.json();
-        if (!isConfig(config)) throw new Error('config: not a Kairos config');
-        opts.kv.set(KEY, config).catch((e) => report('config cache', e));
+        const config: unknown = res.ok && (await res.json());
+        if (!isConfig(config)) throw new Error('config: HTTP ' + res.status);
+        opts.kv.set(KEY, config).catch((e) => report('config', e));
         return config;
       } catch (e) {
         report('config', e);

@@ -55,7 +55,21 @@ export function json(value: unknown): string {
 
 /**
  * The page's `fetch` as it was when Kairos loaded: a wrapper the page installs later cannot change what we send.
- * A call that throws at once (a broken wrapper installed earlier) becomes a rejection, which the callers handle.
+ * Where calling it throws (a broken wrapper, or no fetch at all), the request goes by XMLHttpRequest instead,
+ * answered with as much of a Response as the widget reads (ok, status, json). Never throws.
  */
 const pageFetch = globalThis.fetch;
-export const fetchNow = async (...a: Parameters<typeof fetch>) => pageFetch(...a);
+type Answer = Pick<Response, 'ok' | 'status' | 'json'>;
+export function fetchNow(url: string, init: RequestInit): Promise<Answer> {
+  try {
+    return pageFetch(url, init);
+  } catch {
+    return new Promise((resolve, reject) => {
+      const x = new XMLHttpRequest();
+      x.open(init.method ?? 'GET', url);
+      x.onload = () => resolve({ ok: x.status < 300, status: x.status, json: async () => JSON.parse(x.responseText) });
+      x.onerror = reject;
+      x.send(init.body as string | null | undefined);
+    });
+  }
+}

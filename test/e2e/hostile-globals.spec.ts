@@ -7,7 +7,7 @@
 // fixture page, each in a fresh browser context, against one real Kairos server. Compared with the control:
 // the events the server stored and the request bodies the widget sent (byte for byte, after normalising ids,
 // times and durations), 0 uncaught errors or unhandled rejections, and the bar and the modal pixel for pixel
-// (≤ 0.1 % differing pixels). Five fixtures (DEGRADES) the widget cannot survive yet: there it only has to
+// (≤ 0.1 % differing pixels). Three fixtures (DEGRADES) the widget cannot survive yet: there it only has to
 // stay out of the way — no uncaught error, the host page works.
 //
 // The fixtures run four at a time, each in its own context, in one test (a failing test restarts the worker, so
@@ -46,11 +46,10 @@ type Fixture = (typeof FIXTURES)[number] | 'control';
  * Fixtures the widget does not survive yet, and why: on these it must degrade silently — no uncaught error, the
  * host's own steps still work — but what it shows and sends is not asserted. Each needs a pristine builtin from a
  * fresh realm (a hidden iframe, as Sentry does), which costs the first script bytes it does not have (8 KB budget).
+ * (A fetch that throws when called is survived: the widget falls back to XMLHttpRequest, see widget/safe.ts.)
  */
 const DEGRADES: Partial<Record<Fixture, string>> = {
   'fetch-drops-init': 'the page wrapped fetch before we loaded and drops our method and body: our POSTs arrive as GETs (kept in the outbox, retried)',
-  'fetch-throws': 'no fetch at all: no config on a first visit, so nothing shows',
-  'fetch-throws-on-post': 'every POST through the page’s fetch throws: events leave only by sendBeacon when the page hides',
   'collections-polyfill': 'a pre-ES2015 Map/Set shim without iterators replaced the native ones: the engine stops at start',
   'url-polyfill': 'a URL/URLSearchParams shim without iteration replaced the native ones: the first page view fails, nothing starts',
 };

@@ -27,6 +27,7 @@ import { Document, isMap, isScalar, isSeq, parse, parseDocument, visit, type Nod
 import { formatConfigError, parseConfig, type ConfigError } from '../server/config';
 import { ConfigSource, type ConfigLog } from '../server/config-watch';
 import { KairosConfig, RULE_FIELDS, WEATHER_DAY_FIELDS } from '../server/schema';
+import { prng as mulberry } from './seeded';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const FULL = process.env.KAIROS_FULL === '1';
@@ -813,17 +814,6 @@ const invalidArb: fc.Arbitrary<Mutated> = fc
     return TEXT_KINDS.includes(kind) ? mutateText(kind, value, rand) : mutateValue(kind, value, rand, style);
   })
   .filter((m): m is Mutated => m !== undefined);
-
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Why `m` is not reported as it should be, or undefined when it is. */
 function misreport(m: Mutated, file = FILE): string | undefined {

@@ -29,7 +29,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +36,8 @@ import Database from 'better-sqlite3';
 import { afterAll, expect, it } from 'vitest';
 import type { EventInput } from '../server/schema';
 import { openSqliteStore } from '../server/store/sqlite';
+import { freePort } from './e2e/support';
+import { prng } from './seeded';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const FULL = process.env.KAIROS_FULL === '1';
@@ -55,29 +56,8 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** mulberry32: a small seeded PRNG, so the events, batches, replays and kill points are the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const s = createNetServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => done(port));
-    });
-  });
-}
-
+/** Like support.ts' waitFor, but polling every 10 ms: the kill points are counted in acknowledged batches, and the
+ * whole load takes a few seconds. */
 async function waitFor<T>(what: string, probe: () => T | Promise<T>, timeoutMs = 20_000): Promise<NonNullable<T>> {
   const until = Date.now() + timeoutMs;
   for (;;) {

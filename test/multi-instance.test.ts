@@ -34,6 +34,7 @@ import pg from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkService, DATABASE_URL, postgresDown, REDIS_URL, redisDown } from './services';
+import { prng } from './seeded';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const RUN = `${process.pid.toString(36)}${Date.now().toString(36)}`;
@@ -72,18 +73,6 @@ async function waitFor<T>(what: string, probe: () => T | Promise<T>, timeoutMs: 
     if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(everyMs);
   }
-}
-
-/** A deterministic PRNG (mulberry32): the same day of traffic every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight; rejects with the first failure. */

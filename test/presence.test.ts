@@ -12,11 +12,11 @@ import { openPresence } from '../server/presence/index';
 import { createMemoryPresence } from '../server/presence/memory';
 import { createRedisPresence } from '../server/presence/redis';
 import type { PresenceStore } from '../server/presence/types';
+import { prng } from './seeded';
 
 const RUN_PREFIX = `kairos-test-${process.pid}-${Date.now().toString(36)}:`;
 const W = 45_000; // the default window
 const T0 = 1_800_000_000_000;
-
 
 const redisDown = await redisDownAt(REDIS_URL);
 const skipRedis = checkService('Redis', REDIS_URL, redisDown, 'Redis presence tests');
@@ -47,18 +47,6 @@ if (!skipRedis) {
     for (let i = 0; i < keys.length; i += 500) await admin.del(...keys.slice(i, i + 500));
     admin.disconnect();
   });
-}
-
-/** A deterministic PRNG (mulberry32): the same simulation every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Beat {

@@ -17,21 +17,9 @@ import { openSqliteStore } from '../server/store/sqlite';
 import type { NewOutboxMessage, ReportData, Store, StoredEvent } from '../server/store/types';
 import { checkService, DATABASE_URL, postgresDown } from './services';
 import { makeEvent, runStoreContract } from './store.contract';
+import { prng } from './seeded';
 
 const RUN = `kairos_t_${process.pid}_${Date.now().toString(36)}`;
-
-
-/** A deterministic PRNG (mulberry32): the same data every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pgDown = await postgresDown(DATABASE_URL);
 checkService('PostgreSQL', DATABASE_URL, pgDown, 'PostgreSQL store tests');

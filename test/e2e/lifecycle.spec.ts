@@ -18,6 +18,7 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import { join } from 'node:path';
 import { launchBrowser } from '../browser';
 import { collectPageErrors, freePort, root, startKairos, startShop, waitFor, type Kairos } from './support';
+import { prng as rng } from '../seeded';
 
 const FULL = process.env.KAIROS_FULL === '1';
 /** Tab-close trials. The bar is ≥ 99 % in-session: at most floor(TRIALS / 100) lost (30 → none, 200 → 2). */
@@ -179,18 +180,6 @@ const bar = (page: Page, id: string) => page.locator(`kairos-campaign[data-campa
 const call = (page: Page, ...args: unknown[]) =>
   page.evaluate((args) => (window as unknown as { kairos: (...a: unknown[]) => void }).kairos(...args), args);
 const stored = (name: string, run: string) => kairos.events(name).filter((e) => e.props?.['run'] === run);
-
-/** Seeded, so a failing run can be replayed: mulberry32. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Footprint {
   listeners: number;

@@ -8,6 +8,7 @@ import type { ShopperPreferences } from '../../server/schema';
 import type { OpenPreferences } from './contract';
 import { Dialog, mountDialog } from './dialog';
 import { hostElement } from './mount';
+import { safe } from '../safe';
 
 const LEVELS: [ShopperPreferences['level'], string, string][] = [
   ['all', 'All offers', 'Discounts, reminders and news as the shop sends them.'],
@@ -33,7 +34,7 @@ export const open: OpenPreferences = ({ prefs, topics, nonce, save }) => {
   host.style.cssText = 'all:initial!important;display:block!important;position:fixed!important;z-index:2147483647!important';
   const root = host.attachShadow({ mode: 'open' });
   document.documentElement.appendChild(host);
-  const close = mountDialog(root, <Panel prefs={prefs} topics={topics} done={(p) => (p && save(p), setTimeout(() => (close(), host.remove())))} />, THEME, CSS, nonce);
+  const close = mountDialog(root, <Panel prefs={prefs} topics={topics} done={(p) => (p && save(p), setTimeout(safe('panel', () => (close(), host.remove()))))} />, THEME, CSS, nonce);
 };
 
 const THEME = { accent: '#0f5c57', accent_text: '#ffffff' };

@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import type { ServerOptions as HttpServerOptions, Server } from 'node:http';
+import { createServer, type RequestListener, type ServerOptions as HttpServerOptions, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { resolve } from 'node:path';
@@ -221,6 +221,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     port: port0,
     ...(opts.host !== undefined && { hostname: opts.host }),
     serverOptions: HTTP_TIMEOUTS,
+    // The requests the app answers from node:http itself (app.direct: GET /v1/config), then Hono for the rest.
+    createServer: ((options: HttpServerOptions, listener: RequestListener) =>
+      createServer(options, (req, res) => {
+        if (!app.direct(req, res)) listener(req, res);
+      })) as typeof createServer,
   }) as Server;
   server.on('clientError', answerClientError);
 

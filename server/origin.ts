@@ -21,8 +21,19 @@ function allowList(origins: readonly string[]): Set<string> {
   return set;
 }
 
+/** Origins seen lately, normalised: a shop's pages send the same few on every request. Bounded. */
+const seen = new Map<string, string | undefined>();
+
 /** `https://Shop.example:443` → `https://shop.example`; undefined for anything that is not an http(s) origin. */
 export function normaliseOrigin(origin: string): string | undefined {
+  if (seen.has(origin)) return seen.get(origin);
+  if (seen.size >= 1000) seen.clear();
+  const o = parseOrigin(origin);
+  seen.set(origin, o);
+  return o;
+}
+
+function parseOrigin(origin: string): string | undefined {
   try {
     const u = new URL(origin);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;

@@ -19,15 +19,15 @@
 //
 // Options: --rounds N (3) --duration S (10) --warmup S (2) --connections N (48) --batch N (10) --visitors N (100000)
 //          --no-postgres. Env: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test). Not part of npm test.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { CLK_TCK, cpuDelta, fmt, freePort, median, pinSelf, procCpu, processesCpu, stealTicks } from './lib.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const self = fileURLToPath(import.meta.url);
@@ -88,8 +88,7 @@ async function main() {
   const acVersion = JSON.parse(readFileSync(join(root, 'node_modules', 'autocannon', 'package.json'), 'utf8')).version;
 
   // The load generator (this process, every thread) on vCPU 0, where the servers run too.
-  execFileSync('taskset', ['-a', '-cp', '0', String(process.pid)], { stdio: 'ignore' });
-  const clkTck = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  pinSelf();
 
   let admin = null;
   let pgVersion = null;
@@ -184,11 +183,6 @@ async function main() {
   }
 
   // --- report ---
-  const median = (xs) => {
-    const s = [...xs].sort((a, b) => a - b);
-    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  };
-  const fmt = (n, d = 0) => n.toLocaleString('en', { minimumFractionDigits: d, maximumFractionDigits: d });
   const cpu = cpus();
   const command = ['node bench/ingest.mjs', ...process.argv.slice(2)].join(' ');
   console.log(`\n## Ingest\n`);
@@ -255,11 +249,11 @@ async function main() {
 
       const warm = await run(urls, opts.warmup);
       const cpu0 = children.reduce((n, ch) => n + procCpu(ch.pid), 0);
-      const pg0 = c.kind.startsWith('pg') ? postgresCpu() : null;
-      const stat0 = steal();
+      const pg0 = c.kind.startsWith('pg') ? processesCpu('postgres') : null;
+      const stat0 = stealTicks();
       const r = await run(urls, opts.duration);
-      const stat1 = steal();
-      const pg1 = c.kind.startsWith('pg') ? postgresCpu() : null;
+      const stat1 = stealTicks();
+      const pg1 = c.kind.startsWith('pg') ? processesCpu('postgres') : null;
       const cpu1 = children.reduce((n, ch) => n + procCpu(ch.pid), 0);
       const total = r.requests.total;
       const acked = (urls.length + warm['2xx'] + r['2xx']) * opts.batch;
@@ -267,8 +261,8 @@ async function main() {
         rps: r.requests.average,
         p50: r.latency.p50,
         p99: r.latency.p99,
-        cpuUs: (((cpu1 - cpu0) / clkTck) * 1e6) / total,
-        ...(pg0 && { pgUs: ((cpuDelta(pg0, pg1) / clkTck) * 1e6) / total }),
+        cpuUs: (((cpu1 - cpu0) / CLK_TCK) * 1e6) / total,
+        ...(pg0 && { pgUs: ((cpuDelta(pg0, pg1) / CLK_TCK) * 1e6) / total }),
         steal: stat1.total > stat0.total ? (100 * (stat1.steal - stat0.steal)) / (stat1.total - stat0.total) : 0,
         non2xx: r.non2xx + warm.non2xx,
         errors: r.errors + r.timeouts + warm.errors + warm.timeouts,
@@ -318,51 +312,4 @@ async function main() {
       }
     }
   }
-}
-
-function freePort() {
-  return new Promise((done, fail) => {
-    const s = createNetServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => done(port));
-    });
-  });
-}
-
-/** utime + stime of a process, in clock ticks. */
-function procCpu(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
-
-/** utime + stime of every postgres process (the cluster's backends, WAL writer, checkpointer …), by pid. */
-function postgresCpu() {
-  const out = new Map();
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      if (comm === 'postgres' || comm.startsWith('postgres:')) out.set(pid, procCpu(pid));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
-}
-
-/** CPU ticks used between two postgresCpu() readings by the processes alive at the second (new ones from 0). */
-function cpuDelta(before, after) {
-  let n = 0;
-  for (const [pid, ticks] of after) n += ticks - (before.get(pid) ?? 0);
-  return n;
-}
-
-/** The aggregate cpu line of /proc/stat: steal and total ticks. */
-function steal() {
-  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  return { steal: line[7] ?? 0, total: line.slice(0, 8).reduce((a, b) => a + b, 0) };
 }

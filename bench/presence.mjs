@@ -15,11 +15,11 @@ import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { CLK_TCK, fmt, freePort, median, pinSelf, procCpu, stealTicks } from './lib.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const self = fileURLToPath(import.meta.url);
@@ -108,8 +108,7 @@ async function main() {
   const acVersion = JSON.parse(readFileSync(join(root, 'node_modules', 'autocannon', 'package.json'), 'utf8')).version;
 
   // The load generator (this process, every thread) on vCPU 0, where the servers run too.
-  execFileSync('taskset', ['-a', '-cp', '0', String(process.pid)], { stdio: 'ignore' });
-  const clkTck = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  pinSelf();
 
   let redisInfo = null;
   if (!values['no-redis']) {
@@ -182,11 +181,6 @@ async function main() {
   rmSync(dir, { recursive: true, force: true });
 
   // --- report ---
-  const median = (xs) => {
-    const s = [...xs].sort((a, b) => a - b);
-    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  };
-  const fmt = (n, d = 0) => n.toLocaleString('en', { minimumFractionDigits: d, maximumFractionDigits: d });
   const base = results.get('baseline');
   console.log(
     `\npresence — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, autocannon ${acVersion}` +
@@ -248,9 +242,9 @@ async function main() {
       await run(url, opts.warmup);
       const cpu0 = procCpu(child.pid);
       const redis0 = kind === 'redis' ? procCpu(redisInfo.pid) : 0;
-      const stat0 = steal();
+      const stat0 = stealTicks();
       const r = await run(url, opts.duration);
-      const stat1 = steal();
+      const stat1 = stealTicks();
       const cpu1 = procCpu(child.pid);
       const redis1 = kind === 'redis' ? procCpu(redisInfo.pid) : 0;
       const total = r.requests.total;
@@ -258,8 +252,8 @@ async function main() {
         rps: r.requests.average,
         p50: r.latency.p50,
         p99: r.latency.p99,
-        cpuUs: (((cpu1 - cpu0) / clkTck) * 1e6) / total,
-        ...(kind === 'redis' && { redisUs: (((redis1 - redis0) / clkTck) * 1e6) / total }),
+        cpuUs: (((cpu1 - cpu0) / CLK_TCK) * 1e6) / total,
+        ...(kind === 'redis' && { redisUs: (((redis1 - redis0) / CLK_TCK) * 1e6) / total }),
         steal: stat1.total > stat0.total ? (100 * (stat1.steal - stat0.steal)) / (stat1.total - stat0.total) : 0,
         non2xx: r.non2xx,
         errors: r.errors + r.timeouts,
@@ -366,28 +360,4 @@ async function scanKeys(redis, prefix) {
     keys.push(...found);
   } while (cursor !== '0');
   return keys;
-}
-
-function freePort() {
-  return new Promise((done, fail) => {
-    const s = createNetServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => done(port));
-    });
-  });
-}
-
-/** utime + stime of a process, in clock ticks. */
-function procCpu(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
-
-/** The aggregate cpu line of /proc/stat: steal and total ticks. */
-function steal() {
-  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  return { steal: line[7] ?? 0, total: line.slice(0, 8).reduce((a, b) => a + b, 0) };
 }

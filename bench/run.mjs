@@ -1,62 +1,82 @@
 #!/usr/bin/env node
-// `npm run bench`: builds the widget and reports what shoppers download — raw, gzip and brotli bytes of every
-// file in dist/widget — against the budgets in PRODUCT.md. The other benchmarks are scripts of their own for now
-// (bench/presence.mjs, bench/report.mjs, bench/ingest.mjs; issue 11 gathers them here with load-time CPU); results
-// go to bench/RESULTS.md with the command and the machine.
+// `npm run bench`: runs the benchmarks and rewrites bench/RESULTS.md with their figures, each section with the
+// command that made it, the machine and the date.
+//
+//   size      bench/size.mjs      what shoppers download, per file and per kind of page, against the budgets
+//   browser   bench/browser.mjs   page cost (CDP ScriptDuration, TaskDuration, heap, long tasks, layout shift) and
+//                                 bytes, side by side with Formbricks, PostHog, Plausible and ouibounce
+//   server    bench/server.mjs    GET /v1/config (304) and POST /v1/events against bare node:http
+//   with --all, also:
+//   ingest    bench/ingest.mjs    event ingest on SQLite / PostgreSQL, one and three instances
+//   presence  bench/presence.mjs  "n viewing now" heartbeats, in process and on Redis; memory per viewer
+//   report    bench/report.mjs    the report over 1,000,000 events
+//
+// Options: --only a,b (sections by name) --all --no-build. ~25 min by default, ~40 min with --all. A section not
+// run this time is kept in RESULTS.md as it was (it names its own date). Exits 1 when a size budget is exceeded.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { parseArgs } from 'node:util';
+import * as lib from './lib.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const dist = join(root, 'dist', 'widget');
+const { values } = parseArgs({ options: { only: { type: 'string' }, all: { type: 'boolean', default: false }, 'no-build': { type: 'boolean', default: false } } });
+const DEFAULT = ['size', 'browser', 'server'];
+const ALL = [...DEFAULT, 'ingest', 'presence', 'report'];
+const chosen = values.only ? values.only.split(',') : values.all ? ALL : DEFAULT;
+for (const name of chosen) if (!ALL.includes(name)) throw new Error(`unknown benchmark "${name}"; one of ${ALL.join(', ')}`);
 
-if (!process.argv.includes('--no-build')) execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+const file = join(lib.root, 'bench', 'RESULTS.md');
+const sections = [];
+let failed = false;
 
-const KB = 1024;
-const LAZY = {
-  'targeting-': 'rule engine, when a campaign has an audience',
-  'exit-intent-': 'exit-intent trigger, when a campaign uses it',
-  'debug-': 'debug explanations and preview, only with ?kairos_debug / ?kairos_preview',
-  'cart-reminder-': 'one campaign UI, when it shows',
-  'cart-': 'cart adapters (datalayer, shopify, woocommerce), when the config uses one',
-  'dialog-': 'shared by modal campaigns (accessible dialog shell)',
-  'copy-': 'shared by campaign UIs (merge tags, plurals, money)',
-  'presence-': 'presence heartbeats and the viewers trigger, where a campaign uses it',
-  'proof-': 'shared by the social-proof cards',
-  'bar-': 'shared by the bars (edges, safe areas, push)',
-  'scope-': 'shared by lazy triggers (trigger bookkeeping)',
-  'pages-': 'shared by lazy chunks (page globs)',
-  'safe-': 'the error boundary, shared by the UI runtime and lazy chunks',
-  'triggers-': 'every trigger but page_load, exit intent and viewers, where a campaign uses one',
-  'inactivity-': 'shared by lazy triggers (the inactivity trigger, also part of mobile exit intent)',
-  'cmp-': 'IAB TCF v2 consent, only with privacy.consent: cmp',
-  'prefs-': 'the preference centre: opens the panel, syncs an identified shopper’s choice',
-  'preferences-panel-': 'the preference panel, when the shopper opens it',
+for (const name of ALL.filter((n) => chosen.includes(n))) {
+  const t0 = Date.now();
+  console.error(`\n=== ${name} ===`);
+  if (name === 'size') {
+    const { run } = await import('./size.mjs');
+    const { markdown, over } = run({ build: !values['no-build'] });
+    if (over.length) failed = true;
+    sections.push(markdown);
+  } else if (name === 'browser') {
+    const { run } = await import('./browser.mjs');
+    sections.push(await run({}));
+  } else if (name === 'server') {
+    const { run } = await import('./server.mjs');
+    sections.push(await run({}));
+  } else {
+    // The older benches are scripts printing progress and then one markdown section.
+    const out = execFileSync(process.execPath, [join(lib.root, 'bench', `${name}.mjs`)], { cwd: lib.root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 });
+    const at = out.search(/^## /m);
+    if (at < 0) throw new Error(`bench/${name}.mjs printed no section`);
+    sections.push(out.slice(at));
+  }
+  console.error(`=== ${name}: ${Math.round((Date.now() - t0) / 1000)} s ===`);
+}
+
+// Merge: a section whose heading is produced now replaces the old one; the rest stay, in their order.
+const split = (text) => {
+  const parts = text.split(/^(?=## )/m);
+  return { preamble: parts[0].startsWith('## ') ? '' : parts.shift(), parts };
 };
-const what = (f) =>
-  f.startsWith('ui-runtime-') ? 'UI runtime (Preact), once per page' : (Object.entries(LAZY).find(([p]) => f.startsWith(p))?.[1] ?? 'one campaign UI, when it shows');
-const files = [
-  ['kairos.js', 'engine, loaded by every page', 8 * KB],
-  ...readdirSync(join(dist, 'kairos-ui'))
-    .filter((f) => f.endsWith('.js'))
-    .sort()
-    .map((f) => [`kairos-ui/${f}`, what(f), f.startsWith('ui-runtime-') ? 7 * KB : 4 * KB]),
-];
+const heading = (s) => s.slice(0, s.indexOf('\n')).trim();
+const old = existsSync(file) ? split(readFileSync(file, 'utf8')) : { preamble: '', parts: [] };
+const fresh = new Map(sections.flatMap((s) => split(s.trim() + '\n').parts).map((s) => [heading(s), s.trim() + '\n']));
+const merged = old.parts.map((s) => fresh.get(heading(s)) ?? s.trim() + '\n');
+for (const [h, s] of fresh) if (!old.parts.some((p) => heading(p) === h)) merged.push(s);
+const ORDER = ['## Widget size', '## Browser', '## Bytes', '## Server', '## Ingest', '## Presence', '## Report'];
+const rank = (s) => ((i) => (i < 0 ? ORDER.length : i))(ORDER.findIndex((p) => s.startsWith(p)));
+merged.sort((a, b) => rank(a) - rank(b));
 
-const rows = files.map(([file, what, budget]) => {
-  const buf = readFileSync(join(dist, file));
-  const br = brotliCompressSync(buf, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
-  return { file, what, raw: buf.length, gzip: gzipSync(buf, { level: 9 }).length, br, budget };
-});
-
-const fmt = (n) => (n / KB).toFixed(2) + ' KB';
-console.log(`\nwidget size — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}\n`);
-console.log('| file | what | raw | gzip -9 | brotli -11 | budget (brotli) |');
-console.log('|---|---|---|---|---|---|');
-for (const r of rows)
-  console.log(`| \`${r.file.replace(/-[A-Za-z0-9_-]{6,8}\.js$/, '-*.js')}\` | ${r.what} | ${fmt(r.raw)} | ${fmt(r.gzip)} | ${fmt(r.br)} | ${fmt(r.budget)}${r.br > r.budget ? ' **over**' : ''} |`);
-const over = rows.filter((r) => r.br > r.budget);
-if (over.length) process.exitCode = 1;
+const preamble = [
+  '# Benchmark results',
+  '',
+  'Method: `../shared/research/performance.md` (medians of fresh-browser runs, main-thread CPU from CDP; server and load',
+  'generator pinned to one vCPU with `taskset -c 0`; peers measured with the same commands in the same run). Written by',
+  '`npm run bench` (`bench/run.mjs`); each section names the command that made it, the machine and the date.',
+  `Last run: \`npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}\` on ${lib.today()}, ${lib.machine()} ` +
+    `(sections: ${chosen.join(', ')}).`,
+  '',
+].join('\n');
+writeFileSync(file, preamble + '\n' + merged.join('\n'));
+console.error(`\nwrote ${file}`);
+if (failed) process.exitCode = 1;

@@ -19,7 +19,7 @@ describe.skipIf(!existsSync(join(dist, 'kairos.js')))('widget size budgets (dist
 
   it('the first script is at most 8 KB brotli and under Shopify’s 10 KB gzip threshold', () => {
     expect(brotli(loader)).toBeLessThanOrEqual(8 * KB);
-    expect(gzipSync(loader, { level: 9 }).length).toBeLessThan(10 * KB);
+    expect(gzipSync(loader, { level: 9 }).length).toBeLessThan(10_000); // Theme Check counts bytes, not KiB
   });
 
   it('the first script carries no UI framework and loads every lazy entry by URL', () => {

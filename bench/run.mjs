@@ -6,6 +6,7 @@
 //   browser   bench/browser.mjs   page cost (CDP ScriptDuration, TaskDuration, heap, long tasks, layout shift) and
 //                                 bytes, side by side with Formbricks, PostHog, Plausible and ouibounce
 //   server    bench/server.mjs    GET /v1/config (304) and POST /v1/events against bare node:http
+//   cost      bench/ingest-cost.mjs  where a durable 10-event batch's server CPU goes (parse, zod, store, each index)
 //   with --all, also:
 //   ingest    bench/ingest.mjs    event ingest on SQLite / PostgreSQL, one and three instances
 //   presence  bench/presence.mjs  "n viewing now" heartbeats, in process and on Redis; memory per viewer
@@ -20,7 +21,7 @@ import { parseArgs } from 'node:util';
 import * as lib from './lib.mjs';
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, all: { type: 'boolean', default: false }, 'no-build': { type: 'boolean', default: false } } });
-const DEFAULT = ['size', 'browser', 'server'];
+const DEFAULT = ['size', 'browser', 'server', 'cost'];
 const ALL = [...DEFAULT, 'ingest', 'presence', 'report'];
 const chosen = values.only ? values.only.split(',') : values.all ? ALL : DEFAULT;
 for (const name of chosen) if (!ALL.includes(name)) throw new Error(`unknown benchmark "${name}"; one of ${ALL.join(', ')}`);
@@ -43,6 +44,9 @@ for (const name of ALL.filter((n) => chosen.includes(n))) {
   } else if (name === 'server') {
     const { run } = await import('./server.mjs');
     sections.push(await run({}));
+  } else if (name === 'cost') {
+    const { run } = await import('./ingest-cost.mjs');
+    sections.push(await run({}));
   } else {
     // The older benches are scripts printing progress and then one markdown section.
     const out = execFileSync(process.execPath, [join(lib.root, 'bench', `${name}.mjs`)], { cwd: lib.root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 });
@@ -63,7 +67,7 @@ const old = existsSync(file) ? split(readFileSync(file, 'utf8')) : { preamble: '
 const fresh = new Map(sections.flatMap((s) => split(s.trim() + '\n').parts).map((s) => [heading(s), s.trim() + '\n']));
 const merged = old.parts.map((s) => fresh.get(heading(s)) ?? s.trim() + '\n');
 for (const [h, s] of fresh) if (!old.parts.some((p) => heading(p) === h)) merged.push(s);
-const ORDER = ['## Widget size', '## Browser', '## Bytes', '## Server', '## Ingest', '## Presence', '## Report'];
+const ORDER = ['## Widget size', '## Browser', '## Bytes', '## Server: config', '## Server: where', '## Ingest', '## Presence', '## Report'];
 const rank = (s) => ((i) => (i < 0 ? ORDER.length : i))(ORDER.findIndex((p) => s.startsWith(p)));
 merged.sort((a, b) => rank(a) - rank(b));
 

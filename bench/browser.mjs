@@ -136,7 +136,7 @@ const SCENARIOS = {
       `<script>ouibounce(document.getElementById("ouibounce-modal"), { aggressive: true });</script>`,
   },
   formbricks: {
-    label: `Formbricks (@formbricks/js ${version('@formbricks/js')})`,
+    label: `Formbricks (@formbricks/js ${version('@formbricks/js')}): the loader only, its runtime is not on npm`,
     installs: 'the npm loader `dist/index.js` + `setup({workspaceId, appUrl})` in a module script; the runtime it injects (`/js/formbricks.umd.cjs`, not on npm) 404s',
     head: (u) =>
       `<script type="module">import formbricks from "/peer/formbricks/index.js";\n` +

@@ -201,6 +201,8 @@ export async function run(options = {}) {
   lines.push('');
   for (const [path, ratio] of Object.entries(ratios))
     lines.push(`- Budget (PRODUCT.md, issue 11): ${path === 'config' ? '`GET /v1/config` 304' : '`POST /v1/events`'} ≥ 0.50× bare: **${fmt(ratio, 2)}×**, ${ratio >= 0.5 ? 'met' : `**not met** (short by ${fmt(0.5 - ratio, 2)})`}.`);
+  if (ratios.events !== undefined)
+    lines.push(`- Where a POST's server CPU goes (parse, zod, the store's insert, each index): "Server: where a durable 10-event batch goes" (\`node bench/ingest-cost.mjs\`).`);
   return lines.join('\n') + '\n';
 
   // --- helpers (closures over opts) ---

@@ -27,7 +27,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CLK_TCK, cpuDelta, fmt, freePort, median, pinSelf, procCpu, processesCpu, stealTicks } from './lib.mjs';
+import { CLK_TCK, cpuDelta, eventBatches, fmt, freePort, median, pinSelf, procCpu, processesCpu, stealTicks } from './lib.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const self = fileURLToPath(import.meta.url);
@@ -111,30 +111,8 @@ async function main() {
   writeFileSync(configFile, 'site: { name: Ingest bench }\ncampaigns: []\n');
 
   // --- the request stream: a widget's batch, unique ids ---
-  const runId = randomBytes(6).toString('base64url').replace(/[-_]/g, 'x');
-  let counter = 0;
-  const visitors = Array.from({ length: opts.visitors }, () => randomBytes(12).toString('base64url'));
-  const products = Array.from({ length: 200 }, (_, i) => ({ id: `sku-${i}`, category: `cat-${i % 12}`, price: 5 + (i % 40) * 2.5 }));
-  /** What a page or two of a shopping session sends: views, a campaign shown and dismissed, an experiment exposure. */
-  const templates = [
-    (p) => ({ type: 'page', name: 'Page Viewed', path: `/products/${p.id}` }),
-    (p) => ({ type: 'track', name: 'Product Viewed', path: `/products/${p.id}`, props: { product_id: p.id, category: p.category, price: p.price } }),
-    () => ({ type: 'track', name: 'Campaign Shown', path: '/', campaign_id: 'summer-bar', props: { type: 'announcement_bar', trigger: 'page_load' } }),
-    () => ({ type: 'track', name: 'Experiment Viewed', path: '/', campaign_id: 'summer-bar', props: { variant: 'b' } }),
-    () => ({ type: 'track', name: 'Campaign Dismissed', path: '/', campaign_id: 'summer-bar', props: { ms: 4200 } }),
-  ];
-  const body = () => {
-    const v = Math.floor(Math.random() * visitors.length);
-    const visitor_id = visitors[v];
-    const session_id = `s${visitor_id}`;
-    const now = Date.now();
-    const events = [];
-    for (let j = 0; j < opts.batch; j++) {
-      const p = products[(v + j) % products.length];
-      events.push({ event_id: `${runId}${(++counter).toString(36)}`, ts: now - (opts.batch - j) * 1500, visitor_id, session_id, ...templates[j % templates.length](p) });
-    }
-    return JSON.stringify({ sent_at: now, events });
-  };
+  const body = eventBatches({ size: opts.batch, visitors: opts.visitors });
+  const runId = randomBytes(6).toString('base64url').replace(/[-_]/g, 'x'); // names the PostgreSQL schemas
   const sampleBytes = Buffer.byteLength(body());
   const request = {
     method: 'POST',

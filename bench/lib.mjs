@@ -3,6 +3,7 @@
 // Method: shared/research/performance.md §3 — server and load generator on the same vCPU (`taskset -c 0`), server
 // CPU = utime + stime from procfs ÷ requests, steal % from the aggregate line of /proc/stat.
 import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
@@ -138,3 +139,31 @@ export function machine() {
 }
 
 export const today = () => new Date().toISOString().slice(0, 10);
+
+/**
+ * A widget's event batches, as POST /v1/events bodies: one visitor (of `visitors`) per batch, `size` events — page
+ * and product views, a campaign shown and dismissed, an experiment exposure (what a page or two of a shopping
+ * session sends) — with event ids unique across the run, so every batch stores `size` new rows.
+ */
+export function eventBatches({ size = 10, visitors = 100_000 } = {}) {
+  const runId = randomBytes(6).toString('base64url').replace(/[-_]/g, 'x');
+  let counter = 0;
+  const ids = Array.from({ length: visitors }, () => randomBytes(12).toString('base64url'));
+  const products = Array.from({ length: 200 }, (_, i) => ({ id: `sku-${i}`, category: `cat-${i % 12}`, price: 5 + (i % 40) * 2.5 }));
+  const templates = [
+    (p) => ({ type: 'page', name: 'Page Viewed', path: `/products/${p.id}` }),
+    (p) => ({ type: 'track', name: 'Product Viewed', path: `/products/${p.id}`, props: { product_id: p.id, category: p.category, price: p.price } }),
+    () => ({ type: 'track', name: 'Campaign Shown', path: '/', campaign_id: 'summer-bar', props: { type: 'announcement_bar', trigger: 'page_load' } }),
+    () => ({ type: 'track', name: 'Experiment Viewed', path: '/', campaign_id: 'summer-bar', props: { variant: 'b' } }),
+    () => ({ type: 'track', name: 'Campaign Dismissed', path: '/', campaign_id: 'summer-bar', props: { ms: 4200 } }),
+  ];
+  return () => {
+    const v = Math.floor(Math.random() * ids.length);
+    const visitor_id = ids[v];
+    const now = Date.now();
+    const events = [];
+    for (let j = 0; j < size; j++)
+      events.push({ event_id: `${runId}${(++counter).toString(36)}`, ts: now - (size - j) * 1500, visitor_id, session_id: `s${visitor_id}`, ...templates[j % templates.length](products[(v + j) % products.length]) });
+    return JSON.stringify({ sent_at: now, events });
+  };
+}

@@ -21,7 +21,6 @@
 //
 // Options: --rounds N (5) --duration S (10) --warmup S (2) --connections N (50) --only config|events.
 // Standalone it prints a markdown section; bench/run.mjs imports run().
-import { randomBytes } from 'node:crypto';
 import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -49,8 +48,8 @@ else if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
 }
 
 /** The floor: the same answers, nothing else. Config body and ETag are Kairos' own, passed by the parent. */
-function baselineServer(port, etag, bodyFile) {
-  const configBody = Buffer.from(bodyFile, 'base64');
+function baselineServer(port, etag, bodyBase64) {
+  const configBody = Buffer.from(bodyBase64, 'base64');
   const server = createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/v1/config') {
       const headers = { ETag: etag, 'Cache-Control': 'no-cache', Vary: 'Origin' };
@@ -97,27 +96,7 @@ export async function run(options = {}) {
   const configFile = join(dir, 'kairos.yaml');
 
   // --- the requests ---
-  const runId = randomBytes(6).toString('base64url').replace(/[-_]/g, 'x');
-  let counter = 0;
-  const visitors = Array.from({ length: 100_000 }, () => randomBytes(12).toString('base64url'));
-  const products = Array.from({ length: 200 }, (_, i) => ({ id: `sku-${i}`, category: `cat-${i % 12}`, price: 5 + (i % 40) * 2.5 }));
-  const templates = [
-    (p) => ({ type: 'page', name: 'Page Viewed', path: `/products/${p.id}` }),
-    (p) => ({ type: 'track', name: 'Product Viewed', path: `/products/${p.id}`, props: { product_id: p.id, category: p.category, price: p.price } }),
-    () => ({ type: 'track', name: 'Campaign Shown', path: '/', campaign_id: 'summer-bar', props: { type: 'announcement_bar', trigger: 'page_load' } }),
-    () => ({ type: 'track', name: 'Experiment Viewed', path: '/', campaign_id: 'summer-bar', props: { variant: 'b' } }),
-    () => ({ type: 'track', name: 'Campaign Dismissed', path: '/', campaign_id: 'summer-bar', props: { ms: 4200 } }),
-  ];
-  /** A page or two of a shopping session: views, a campaign shown and dismissed, an experiment exposure. */
-  const batch = () => {
-    const v = Math.floor(Math.random() * visitors.length);
-    const visitor_id = visitors[v];
-    const now = Date.now();
-    const events = [];
-    for (let j = 0; j < BATCH; j++)
-      events.push({ event_id: `${runId}${(++counter).toString(36)}`, ts: now - (BATCH - j) * 1500, visitor_id, session_id: `s${visitor_id}`, ...templates[j % templates.length](products[(v + j) % products.length]) });
-    return JSON.stringify({ sent_at: now, events });
-  };
+  const batch = lib.eventBatches({ size: BATCH });
   const sampleBytes = Buffer.byteLength(batch());
 
   // Kairos' config answer, fetched once from a real server: the baseline serves the same bytes and ETag.

@@ -12,7 +12,7 @@
 //   presence  bench/presence.mjs  "n viewing now" heartbeats, in process and on Redis; memory per viewer
 //   report    bench/report.mjs    the report over 1,000,000 events
 //
-// Options: --only a,b (sections by name) --all --no-build. ~25 min by default, ~40 min with --all. A section not
+// Options: --only a,b (sections by name) --all --no-build. ~15 min by default, ~30 min with --all. A section not
 // run this time is kept in RESULTS.md as it was (it names its own date). Exits 1 when a size budget is exceeded.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';

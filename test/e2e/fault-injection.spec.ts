@@ -426,7 +426,7 @@ test('each module group switched on mid-visit, after both campaigns showed: noth
   }
 });
 
-// Every function the visit reaches, each throwing alone, takes minutes (288 visits): npm run test:full.
+// Every function the visit reaches, each throwing alone, takes minutes (288 visits): only with KAIROS_FAULT_SWEEP=1.
 test('one function at a time throwing: nothing reaches the page', async ({ browser }) => {
   test.skip(!SWEEP, 'an exploratory sweep of every reached function, one at a time: KAIROS_FAULT_SWEEP=1 (see the header)');
   test.setTimeout(3_600_000);
